@@ -1,0 +1,3 @@
+"""Repository-root pytest wiring: the pytester fixture for the plugin's own tests."""
+
+pytest_plugins = ["pytester"]

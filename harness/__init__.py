@@ -1,0 +1,45 @@
+"""mieb: the Massive Image Embedding Benchmark as a pytest-native harness.
+
+The mteb-style flow::
+
+    import harness
+    tasks = harness.get_benchmark("MIEB(lite)").tasks      # or harness.get_tasks(task_types=[...])
+    model = harness.get_model("openai/clip-vit-base-patch16")
+    results = harness.evaluate(model, tasks, results_dir="results")
+"""
+
+from typing import Any
+
+from harness.spec import (
+    Benchmark,
+    DatasetRef,
+    TaskSpec,
+    UnknownNameError,
+    get_benchmark,
+    get_benchmarks,
+    get_task,
+    get_tasks,
+)
+
+__all__ = [
+    "Benchmark",
+    "DatasetRef",
+    "TaskSpec",
+    "UnknownNameError",
+    "evaluate",
+    "get_benchmark",
+    "get_benchmarks",
+    "get_model",
+    "get_task",
+    "get_tasks",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The model API imports torch-free registry code that itself imports harness.spec; loading
+    # it lazily keeps ``import harness`` light and free of import cycles.
+    if name in {"evaluate", "get_model"}:
+        from harness import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -1,0 +1,41 @@
+"""The benchmark as test cases: one case per (model, task), collected when ``--model`` is given."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.data.hub import DataSource, DatasetUnavailable
+from harness.plugin import RESULT_PROPERTY, Settings
+from harness.references import baseline_cells, compare, reference_cells
+from harness.runner import TaskSkipped, run_task
+from harness.spec import TaskSpec
+
+
+def test_task(mieb_task: TaskSpec, mieb_engine, mieb_settings: Settings, record_property) -> None:
+    """Run the task, write its MTEB result, and assert it against the reference score."""
+    source = DataSource.from_env(mieb_settings.datasets_dir)
+    try:
+        outcome = run_task(mieb_task, mieb_engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
+    except TaskSkipped as skip:
+        pytest.skip(str(skip))
+    except DatasetUnavailable as err:
+        pytest.fail(str(err), pytrace=False)
+    meta = mieb_engine.model.meta
+    cells = reference_cells(meta.name, mieb_task.name)
+    if not cells and mieb_settings.baseline_dir:
+        cells = baseline_cells(mieb_settings.baseline_dir, meta.name, meta.revision, mieb_task.name)
+    verdict = compare(mieb_task, outcome.result, cells, mode=mieb_settings.reference, tolerance=mieb_settings.tolerance)
+    record_property(RESULT_PROPERTY, json.dumps({
+        "model": meta.name,
+        "task": mieb_task.name,
+        "type": mieb_task.type,
+        "main_score_name": mieb_task.main_score,
+        "main_score": outcome.result.main_score(),
+        "reused": outcome.reused,
+        "reference": verdict.message if verdict.checked else f"not checked: {verdict.message}",
+        "path": str(outcome.path),
+    }))
+    if not verdict.passed:
+        pytest.fail(verdict.message, pytrace=False)

@@ -1,0 +1,171 @@
+"""``mieb run | list | report | download | offline``: the mteb-style command line over pytest."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+OFFLINE_BENCHMARK = "MIEB(offline)"
+OFFLINE_MODEL = "mieb/offline-clip"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args, passthrough = parser.parse_known_args(argv)
+    if passthrough and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
+    try:
+        return int(args.handler(args, passthrough) or 0)
+    except LookupError as err:  # unknown names: the message lists close matches
+        print(f"mieb: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mieb", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run benchmarks or tasks on models (through pytest); extra args go to pytest")
+    run.add_argument("-m", "--model", action="append", help=f"model(s) (default: {OFFLINE_MODEL})")
+    run.add_argument("-b", "--benchmark", action="append", help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})')
+    run.add_argument("-t", "--tasks", nargs="+", help="task names (overrides -b)")
+    run.add_argument("--task-types", nargs="+", help="mteb task types")
+    run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
+    run.add_argument("--results-dir", "--output-folder", dest="results_dir", default="results")
+    run.add_argument("--datasets-dir", default=None)
+    run.add_argument("--cache-dir", default=None)
+    run.add_argument("--batch-size", type=int, default=None)
+    run.add_argument("--device", default=None)
+    run.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default=None)
+    run.add_argument("--overwrite", action="store_true")
+    run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
+    run.add_argument("--trust-remote-code", action="store_true")
+    run.set_defaults(handler=_run)
+
+    listing = commands.add_parser("list", help="list tasks, benchmarks or models")
+    listing.add_argument("what", choices=("tasks", "benchmarks", "models"))
+    listing.add_argument("pattern", nargs="?", default="*", help="wildcard filter on names")
+    listing.add_argument("-b", "--benchmark", help="tasks of this benchmark")
+    listing.add_argument("--type", dest="task_type", help="tasks of this mteb task type")
+    listing.add_argument("--family", help="tasks of this family (zeroshot, retrieval, ...)")
+    listing.set_defaults(handler=_list)
+
+    report = commands.add_parser("report", help="tables from one or more results folders (e.g. shards)")
+    report.add_argument("results_dirs", nargs="*", default=["results"])
+    report.add_argument("-b", "--benchmark", help="restrict to (and aggregate over) this benchmark")
+    report.add_argument("--markdown", action="store_true")
+    report.set_defaults(handler=_report)
+
+    download = commands.add_parser("download", help="snapshot tasks' datasets at their pinned revisions into a folder")
+    download.add_argument("-t", "--tasks", nargs="+")
+    download.add_argument("-b", "--benchmark")
+    download.add_argument("--to", dest="target", required=True, help="datasets folder (pass it later as --datasets-dir)")
+    download.set_defaults(handler=_download)
+
+    offline = commands.add_parser("offline", help="build the offline datasets (MIEB(offline))")
+    offline.add_argument("action", choices=("build",))
+    offline.add_argument("--dir", default=None, help="target folder (default: $MIEB_HOME/offline-datasets)")
+    offline.set_defaults(handler=_offline)
+    return parser
+
+
+def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
+    import pytest
+
+    from harness.plugin import CASES_MODULE
+    from harness.spec import get_tasks
+
+    benchmarks = args.benchmark or ([] if args.tasks or args.task_types else [OFFLINE_BENCHMARK])
+    get_tasks(args.tasks, benchmarks=benchmarks or None, task_types=args.task_types)  # validate names early
+    models = args.model or [OFFLINE_MODEL]
+    datasets_dir = args.datasets_dir
+    if datasets_dir is None and OFFLINE_BENCHMARK in benchmarks:
+        datasets_dir = str(_build_offline(None))
+    pytest_args = [str(CASES_MODULE), "-p", "no:cacheprovider", "-q", "-rfs", "--results-dir", args.results_dir]
+    for model in models:
+        pytest_args += ["--model", model]
+    for task in args.tasks or []:
+        pytest_args += ["--task", task]
+    for benchmark in [] if args.tasks else benchmarks:
+        pytest_args += ["--benchmark", benchmark]
+    for task_type in args.task_types or []:
+        pytest_args += ["--task-type", task_type]
+    options = {"--datasets-dir": datasets_dir, "--cache-dir": args.cache_dir, "--batch-size": args.batch_size,
+               "--device": args.device, "--precision": args.precision, "--reference": args.reference, "-n": args.workers}
+    for flag, value in options.items():
+        if value is not None:
+            pytest_args += [flag, str(value)]
+    if args.overwrite:
+        pytest_args.append("--overwrite")
+    if args.trust_remote_code:
+        pytest_args.append("--trust-remote-code")
+    return int(pytest.main([*pytest_args, *passthrough]))
+
+
+def _list(args: argparse.Namespace, _: list[str]) -> None:
+    import fnmatch
+
+    from harness.spec import get_benchmarks, get_tasks
+
+    if args.what == "benchmarks":
+        for bench in get_benchmarks():
+            print(f"{bench.name:<20} {len(bench.tasks):>4} tasks  -m {bench.marker:<13} {bench.description}")
+        return
+    if args.what == "models":
+        from mieb_models.registry import list_models
+
+        print(f"{'name':<48} {'framework':<12} {'modalities':<11} {'dim':>5} {'params':>8}  {'revision':<12} aliases")
+        for meta in list_models(args.pattern):
+            params = f"{meta.n_parameters / 1e6:.0f}M" if meta.n_parameters else "-"
+            print(f"{meta.name:<48} {meta.framework:<12} {'+'.join(meta.modalities):<11} {meta.embed_dim or '-':>5} "
+                  f"{params:>8}  {(meta.revision or '-')[:12]:<12} {', '.join(meta.aliases)}")
+        return
+    tasks = get_tasks(benchmarks=[args.benchmark] if args.benchmark else None,
+                      task_types=[args.task_type] if args.task_type else None,
+                      families=[args.family] if args.family else None)
+    tasks = [t for t in tasks if fnmatch.fnmatchcase(t.name, args.pattern)]
+    for task in tasks:
+        print(f"{task.name:<48} {task.type:<30} {task.category:<6} {task.main_score:<16} {task.dataset.path}")
+    print(f"{len(tasks)} tasks")
+
+
+def _report(args: argparse.Namespace, _: list[str]) -> None:
+    from harness.report import results_table
+
+    for line in results_table([Path(d) for d in args.results_dirs], benchmark=args.benchmark, markdown=args.markdown):
+        print(line)
+
+
+def _download(args: argparse.Namespace, _: list[str]) -> int:
+    from huggingface_hub import snapshot_download
+
+    from harness.spec import get_tasks
+
+    tasks = get_tasks(args.tasks, benchmarks=[args.benchmark] if args.benchmark else None)
+    refs = {t.dataset for t in tasks if not t.dataset.path.startswith("mieb-offline/")}
+    failed = 0
+    for ref in sorted(refs, key=lambda r: r.path):
+        target = Path(args.target, *ref.path.split("/"))
+        try:
+            snapshot_download(ref.path, repo_type="dataset", revision=ref.revision, local_dir=str(target))
+            print(f"ok    {ref.path}@{ref.revision[:10]} -> {target}")
+        except Exception as err:  # report every dataset, then fail
+            failed += 1
+            print(f"FAIL  {ref.path}@{ref.revision}: {type(err).__name__}: {str(err).splitlines()[0][:200]}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _build_offline(target: str | None) -> Path:
+    from harness.offline.build import build_offline_datasets, default_offline_dir
+
+    return build_offline_datasets(Path(target) if target else default_offline_dir())
+
+
+def _offline(args: argparse.Namespace, _: list[str]) -> None:
+    print(_build_offline(args.dir))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Where datasets come from: the hub at a pinned revision, or a local mirror laid out like it.
+
+A local mirror (``--datasets-dir DIR`` or ``MIEB_DATASETS_DIR``) holds dataset ``<org>/<name>``
+in ``DIR/<org>/<name>``, the folder ``huggingface_hub.snapshot_download(repo_id, repo_type=
+"dataset", local_dir=...)`` writes: data files plus a README whose YAML ``configs:`` block names
+each config's files per split. ``write_snapshot`` writes exactly that layout (tests and the
+offline benchmark use it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from harness.spec import DatasetRef
+
+DATASETS_DIR_ENV = "MIEB_DATASETS_DIR"
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset could not be read; the message names it, its revision and the remedy."""
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Resolves dataset references against a local mirror first, then the hub."""
+
+    datasets_dir: str | None = None
+
+    @classmethod
+    def from_env(cls, datasets_dir: str | os.PathLike[str] | None = None) -> DataSource:
+        chosen = datasets_dir or os.environ.get(DATASETS_DIR_ENV)
+        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None)
+
+    def local_path(self, ref: DatasetRef) -> Path | None:
+        if self.datasets_dir is None:
+            return None
+        candidate = Path(self.datasets_dir, *ref.path.split("/"))
+        return candidate if candidate.is_dir() else None
+
+    def config_names(self, ref: DatasetRef) -> list[str]:
+        """The dataset's configs (``corpus``, ``queries`` ... or language pairs)."""
+        import datasets
+
+        location, revision = self._location(ref)
+        return self._guard(ref, lambda: datasets.get_dataset_config_names(location, revision=revision))
+
+    def split_names(self, ref: DatasetRef, config: str | None = None) -> list[str]:
+        import datasets
+
+        location, revision = self._location(ref)
+        return self._guard(ref, lambda: datasets.get_dataset_split_names(location, config, revision=revision))
+
+    def load(self, ref: DatasetRef, split: str, config: str | None = None) -> Any:
+        """One split of one config as a ``datasets.Dataset`` (images stay encoded until read)."""
+        return _load_split(self, ref, split, config)
+
+    def _location(self, ref: DatasetRef) -> tuple[str, str | None]:
+        local = self.local_path(ref)
+        if local is not None:
+            return str(local), None
+        return ref.path, ref.revision
+
+    def _guard(self, ref: DatasetRef, action: Any) -> Any:
+        try:
+            return action()
+        except (FileNotFoundError, ConnectionError, OSError, ValueError) as err:
+            raise DatasetUnavailable(self.remedy(ref, err)) from err
+        except Exception as err:  # datasets raises many hub error types; name the remedy for all
+            if type(err).__name__ in {"DatasetNotFoundError", "HfHubHTTPError", "LocalEntryNotFoundError",
+                                       "RepositoryNotFoundError", "RevisionNotFoundError"}:
+                raise DatasetUnavailable(self.remedy(ref, err)) from err
+            raise
+
+    def remedy(self, ref: DatasetRef, err: BaseException | None = None) -> str:
+        where = (
+            f"not found under --datasets-dir {self.datasets_dir} (expected folder "
+            f"{Path(self.datasets_dir, *ref.path.split('/'))})"
+            if self.datasets_dir
+            else "could not be read from the hub"
+        )
+        cause = f" ({type(err).__name__}: {str(err).splitlines()[0][:200]})" if err else ""
+        return (
+            f"Dataset {ref.path} at revision {ref.revision} {where}{cause}. "
+            f"Pre-download it on a machine with hub access, e.g. `mieb download -t <Task>` or "
+            f"`huggingface_hub.snapshot_download('{ref.path}', repo_type='dataset', revision='{ref.revision}', "
+            f"local_dir='DIR/{ref.path}')`, then pass --datasets-dir DIR (or set {DATASETS_DIR_ENV})."
+        )
+
+
+@lru_cache(maxsize=32)
+def _load_split(source: DataSource, ref: DatasetRef, split: str, config: str | None) -> Any:
+    import datasets
+
+    location, revision = source._location(ref)
+    return source._guard(ref, lambda: datasets.load_dataset(location, config, split=split, revision=revision))
+
+
+def write_snapshot(directory: str | os.PathLike[str], configs: Mapping[str, Mapping[str, Any]]) -> Path:
+    """Write ``{config: {split: datasets.Dataset}}`` as a hub-style snapshot folder.
+
+    Parquet files go to ``<config>/<split>-00000-of-00001.parquet`` and the README's YAML
+    ``configs:`` block lists them, which is how hub repositories declare their configs.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    yaml = ["---", "configs:"]
+    for config, splits in configs.items():
+        yaml += [f"- config_name: {config}", "  data_files:"]
+        for split, dataset in splits.items():
+            relative = f"{config}/{split}-00000-of-00001.parquet"
+            (directory / config).mkdir(parents=True, exist_ok=True)
+            tmp = directory / (relative + ".tmp")
+            dataset.to_parquet(str(tmp))
+            os.replace(tmp, directory / relative)
+            yaml += [f"  - split: {split}", f"    path: {relative}"]
+    yaml += ["---", ""]
+    (directory / "README.md").write_text("\n".join(yaml))
+    return directory

@@ -1,0 +1,278 @@
+"""Dataset views per task family: the hub layouts (see the reference schemas) read into plain records.
+
+Each loader reads exactly the columns its family needs and ignores the rest. Images stay in their
+dataset (``ImageSource``) and are decoded later, in the encoder's worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from harness.data.hub import DataSource
+from harness.encode import ImageSource
+from harness.spec import TaskSpec
+
+
+@dataclass
+class LabeledImages:
+    images: ImageSource
+    labels: np.ndarray | list[list[Any]]
+    class_names: list[str] | None = None
+
+
+@dataclass
+class Side:
+    """One side of a retrieval task: ids plus texts and/or images, row-aligned."""
+
+    ids: list[str]
+    texts: list[str] | None = None
+    images: ImageSource | None = None
+
+
+@dataclass
+class RetrievalData:
+    queries: Side
+    corpus: Side
+    qrels: dict[str, dict[str, int]]
+    candidates: dict[str, list[str]] | None = None
+
+
+@dataclass
+class ImagePairs:
+    first: ImageSource
+    second: ImageSource
+    scores: np.ndarray
+
+
+@dataclass
+class PairSamples:
+    """Compositionality samples: one ImageSource per image column, one text list per text column."""
+
+    images: list[ImageSource]
+    texts: list[list[str]]
+
+
+def column(dataset: Any, name: str) -> list[Any]:
+    """A column's values without decoding any other column (images stay undecoded)."""
+    if name not in dataset.column_names:
+        raise KeyError(f"column {name!r} not in dataset (columns: {dataset.column_names})")
+    return dataset.data.column(name).to_pylist()
+
+
+def _identity(task: TaskSpec, config: str | None, split: str) -> str:
+    return f"{task.dataset.path}@{task.dataset.revision}/{config or 'default'}/{split}"
+
+
+def _images(task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
+    if name not in dataset.column_names:
+        raise KeyError(f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})")
+    return ImageSource(dataset, _identity(task, config, split), name)
+
+
+def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
+    """The split to read: the requested one, or the only split a config has (mteb's rule)."""
+    names = source.split_names(task.dataset, config)
+    if split in names or len(names) != 1:
+        return split
+    return names[0]
+
+
+# --- classification, zero-shot, clustering -------------------------------------------------------
+
+
+def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledImages:
+    """Images and labels of one split (single config), with class names where the data has them."""
+    dataset = source.load(task.dataset, split)
+    if split == task.train_split and task.drop_train_rows:
+        drop = set(task.drop_train_rows)
+        dataset = dataset.select([i for i in range(len(dataset)) if i not in drop])
+    images = _images(task, dataset, None, split, task.input_column)
+    values = column(dataset, task.label_column)
+    if task.loader == "multilabel":
+        return LabeledImages(images, [list(v) for v in values])
+    return LabeledImages(images, np.asarray(values), class_names(task, dataset))
+
+
+def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
+    """Class names in label-index order: the task's label file, else the ClassLabel feature."""
+    if task.label_names_file:
+        text = resources.files("mieb_tasks").joinpath("labels", task.label_names_file).read_text(encoding="utf-8")
+        # Kept with their trailing newlines, exactly as the published prompts were built.
+        return text.splitlines(keepends=True)
+    feature = dataset.features.get(task.label_column)
+    return list(feature.names) if hasattr(feature, "names") else None
+
+
+# --- retrieval (generic BEIR layout) --------------------------------------------------------------
+
+
+def beir(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Configs corpus / queries (or query) / qrels (``default`` first), optionally ``<subset>-`` prefixed."""
+    prefix = "" if subset == "default" else f"{subset}-"
+    configs = source.config_names(task.dataset)
+    query_config = _first_present(configs, [f"{prefix}query", f"{prefix}queries"], task)
+    qrels_config = _first_present(configs, [f"{prefix}default", f"{prefix}qrels"] if prefix else ["default", "qrels"], task)
+    corpus_config = _first_present(configs, [f"{prefix}corpus"], task)
+    corpus = _side(source, task, corpus_config, split, task.document_modalities())
+    queries = _side(source, task, query_config, split, task.query_modalities())
+    qrels_split = _resolve_split(source, task, split, qrels_config)
+    qrels_ds = source.load(task.dataset, qrels_split, qrels_config)
+    qrels = qrels_dict(column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"))
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def _first_present(configs: Sequence[str], wanted: Sequence[str], task: TaskSpec) -> str:
+    for name in wanted:
+        if name in configs:
+            return name
+    raise KeyError(f"{task.name}: {task.dataset.path} has none of the configs {list(wanted)} (it has {list(configs)})")
+
+
+def _side(source: DataSource, task: TaskSpec, config: str, split: str, modalities: Sequence[str]) -> Side:
+    split = _resolve_split(source, task, split, config)
+    dataset = source.load(task.dataset, split, config)
+    id_column = "id" if "id" in dataset.column_names else "_id"
+    ids = [str(i) for i in column(dataset, id_column)]
+    texts = None
+    if "text" in modalities:
+        texts = [str(t) if t is not None else "" for t in column(dataset, "text")]
+        if "title" in dataset.column_names:
+            titles = column(dataset, "title")
+            texts = [f"{title} {text}" if title else text for title, text in zip(titles, texts, strict=True)]
+    images = _images(task, dataset, config, split, "image") if "image" in modalities else None
+    return Side(ids, texts, images)
+
+
+def qrels_dict(query_ids: Sequence[Any], corpus_ids: Sequence[Any], scores: Sequence[Any]) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    for q, c, s in zip(query_ids, corpus_ids, scores, strict=True):
+        qrels.setdefault(str(q), {})[str(c)] = int(s)
+    return qrels
+
+
+def finish_retrieval(queries: Side, corpus: Side, qrels: dict[str, dict[str, int]], task: TaskSpec) -> RetrievalData:
+    """Drop queries without any qrels row (as the reference does) and derive candidate lists."""
+    keep = [i for i, q in enumerate(queries.ids) if qrels.get(q)]
+    if len(keep) != len(queries.ids):
+        queries = Side(
+            [queries.ids[i] for i in keep],
+            [queries.texts[i] for i in keep] if queries.texts is not None else None,
+            queries.images.select(keep) if queries.images is not None else None,
+        )
+    candidates = {q: list(qrels[q]) for q in queries.ids} if task.restrict_to_qrels else None
+    return RetrievalData(queries, corpus, qrels, candidates)
+
+
+# --- retrieval with custom layouts -----------------------------------------------------------------
+
+
+def vidore(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """ViDoRe: configs queries (query-id, query), corpus (corpus-id, image), qrels; ids get prefixes."""
+    queries_ds = source.load(task.dataset, split, "queries")
+    corpus_ds = source.load(task.dataset, split, "corpus")
+    qrels_ds = source.load(task.dataset, split, "qrels")
+    queries = Side([f"query-{split}-{q}" for q in column(queries_ds, "query-id")], [str(t) for t in column(queries_ds, "query")])
+    corpus = Side(
+        [f"corpus-{split}-{c}" for c in column(corpus_ds, "corpus-id")],
+        images=_images(task, corpus_ds, "corpus", split, "image"),
+    )
+    qrels = qrels_dict(
+        [f"query-{split}-{q}" for q in column(qrels_ds, "query-id")],
+        [f"corpus-{split}-{c}" for c in column(qrels_ds, "corpus-id")],
+        column(qrels_ds, "score"),
+    )
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def captions_per_language(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """XM3600 / WIT layout: one split per language; rows hold an image and its list of captions."""
+    dataset = source.load(task.dataset, subset)
+    image_ids = [str(i) for i in column(dataset, "image_id")]
+    corpus = Side([f"corpus-{i}" for i in image_ids], images=_images(task, dataset, None, subset, "image"))
+    query_ids, texts, qrels = [], [], {}
+    for image_id, captions in zip(image_ids, column(dataset, "captions"), strict=True):
+        for k, caption in enumerate(captions):
+            qid = f"query-{image_id}-{k}"
+            query_ids.append(qid)
+            texts.append(caption)
+            qrels[qid] = {f"corpus-{image_id}": 1}
+    return finish_retrieval(Side(query_ids, texts), corpus, qrels, task)
+
+
+def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """CV-Bench: rows of one sub-task become image+question queries over their own choices."""
+    wanted = task.name.removeprefix("CVBench")
+    dataset = source.load(task.dataset, split)
+    keep = [i for i, t in enumerate(column(dataset, "task")) if t == wanted]
+    dataset = dataset.select(keep)
+    questions = [str(q) for q in column(dataset, "question")]
+    corpus_index: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    query_ids = [f"query-{split}-{i}" for i in range(len(dataset))]
+    for qid, choices, answer in zip(query_ids, column(dataset, "choices"), column(dataset, "answer"), strict=True):
+        correct = "ABCDEF".index(answer.strip()[1])
+        qrels[qid] = {}
+        for j, choice in enumerate(choices):
+            cid = corpus_index.setdefault(choice, f"corpus-{split}-{len(corpus_index)}")
+            qrels[qid][cid] = max(qrels[qid].get(cid, 0), int(j == correct))
+    queries = Side(query_ids, questions, _images(task, dataset, task.name, split, "image"))
+    corpus = Side(list(corpus_index.values()), list(corpus_index))
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+RETRIEVAL_LOADERS = {"beir": beir, "vidore": vidore, "xm3600": captions_per_language, "wit": captions_per_language,
+                     "cvbench": cvbench}
+
+
+def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    return RETRIEVAL_LOADERS[task.loader](source, task, split, subset)
+
+
+# --- visual STS and compositionality --------------------------------------------------------------
+
+
+def image_pairs(source: DataSource, task: TaskSpec, split: str, subset: str) -> ImagePairs:
+    """Rendered sentence pairs: ``sentence1``, ``sentence2`` (images) and a 0-5 ``score``."""
+    config = None if subset == "default" else subset
+    dataset = source.load(task.dataset, split, config)
+    return ImagePairs(
+        _images(task, dataset, config, split, "sentence1"),
+        _images(task, dataset, config, split, "sentence2"),
+        np.asarray(column(dataset, "score"), dtype=np.float64),
+    )
+
+
+def pair_samples(source: DataSource, task: TaskSpec, split: str, subset: str) -> PairSamples:
+    """One row per sample, one image per image column and one text per text column."""
+    split_to_read = _resolve_split(source, task, split, None)
+    dataset = source.load(task.dataset, split_to_read)
+    images = [_images(task, dataset, None, split_to_read, c) for c in task.image_columns]
+    texts = [[str(t) for t in column(dataset, c)] for c in task.text_columns]
+    return PairSamples(images, texts)
+
+
+def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: str) -> PairSamples:
+    """ImageCoDe in retrieval form -> rows of text, correct image and the first 9 wrong images."""
+    corpus = source.load(task.dataset, "corpus", "corpus")
+    queries = source.load(task.dataset, split, "query")
+    qrels_ds = source.load(task.dataset, split, "qrels")
+    position = {str(c): i for i, c in enumerate(column(corpus, "id"))}
+    correct: dict[str, int] = {}
+    wrong: dict[str, list[int]] = {}
+    for q, c, s in zip(column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"), strict=True):
+        if int(s) > 0:
+            correct[str(q)] = position[str(c)]
+        else:
+            wrong.setdefault(str(q), []).append(position[str(c)])
+    query_ids = [str(q) for q in column(queries, "id")]
+    texts = [str(t) for t in column(queries, "text")]
+    kept = [i for i, q in enumerate(query_ids) if q in correct and len(wrong.get(q, ())) >= 9]
+    rows = [[correct[query_ids[i]]] + wrong[query_ids[i]][:9] for i in kept]
+    base = _images(task, corpus, "corpus", "corpus", "image")
+    images = [base.select([r[j] for r in rows]) for j in range(10)]
+    return PairSamples(images, [[texts[i] for i in kept]])

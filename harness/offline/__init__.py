@@ -1,0 +1,29 @@
+"""MIEB(offline): small datasets in the real hub layouts, built from data that ships in packages.
+
+``build_offline_datasets(target_dir)`` writes ``target_dir/mieb-offline/<name>`` for every dataset
+the ``MIEB(offline)`` tasks read; pass ``target_dir`` as ``--datasets-dir``. The assets come from
+``scripts/install_offline_assets.sh``. This module stays import-light: the task catalogue imports
+``BUILDER_VERSION`` from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# Bump when any dataset's content changes: it is every offline task's dataset revision, and a
+# build folder stamped with another version is rebuilt.
+BUILDER_VERSION = "mieb-offline-1"
+
+ORG = "mieb-offline"
+
+
+def build_offline_datasets(target_dir: Any, *, progress: bool = True, scale: float = 1.0,
+                           only: Any = None) -> Path:
+    """Build (or finish building) every offline dataset under ``target_dir``; see ``build``."""
+    from harness.offline.build import build_offline_datasets as build
+
+    return build(target_dir, progress=progress, scale=scale, only=only)
+
+
+__all__ = ["BUILDER_VERSION", "ORG", "build_offline_datasets"]

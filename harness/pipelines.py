@@ -1,0 +1,136 @@
+"""One pipeline per task family: data view -> embeddings -> pure evaluator -> metrics.
+
+A pipeline scores one (split, subset) of a task. It knows which columns to encode and which
+evaluator to call; it never loads a model and never computes a metric itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from harness.data import views
+from harness.data.hub import DataSource
+from harness.encode import EncodeEngine, ImageSource
+from harness.evaluators.clustering import clustering
+from harness.evaluators.compositionality import compositionality
+from harness.evaluators.linear_probe import (
+    linear_probe,
+    multilabel_probe,
+    multilabel_undersample_indices,
+    undersample_indices,
+)
+from harness.evaluators.sts import visual_sts
+from harness.evaluators.zero_shot import zero_shot
+from harness.spec import TaskSpec
+
+Pipeline = Callable[[TaskSpec, str, str, DataSource, EncodeEngine], dict[str, Any]]
+
+SEED = 42
+
+
+def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    data = views.labeled_images(source, task, split)
+    names = data.class_names or []
+    prompts = task.prompts(names) if task.prompts else list(names)
+    if not prompts:
+        raise ValueError(f"{task.name}: no class names to build prompts from")
+    image_emb = engine.images(data.images, f"{task.name} {split} images")
+    label_emb = engine.texts(prompts, f"{task.name} prompts")
+    return zero_shot(image_emb, label_emb, data.labels, scoring=task.zero_shot_scoring)
+
+
+def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    train = views.labeled_images(source, task, task.train_split)
+    test = views.labeled_images(source, task, split)
+    multilabel = task.loader == "multilabel"
+    sample = multilabel_undersample_indices if multilabel else undersample_indices
+    experiments = sample(train.labels, task.samples_per_label, task.n_experiments, seed=SEED)
+    # Encode the union of all experiments' training rows once, then slice per experiment.
+    union = np.unique(np.concatenate(experiments))
+    position = {int(row): i for i, row in enumerate(union)}
+    train_emb = engine.images(train.images.select(union), f"{task.name} train sample ({len(union)} images)")
+    test_emb = engine.images(test.images, f"{task.name} {split} images")
+    per_experiment = []
+    for rows in experiments:
+        x = train_emb[[position[int(r)] for r in rows]]
+        y = [train.labels[int(r)] for r in rows] if multilabel else np.asarray(train.labels)[rows]
+        per_experiment.append((x, y))
+    if multilabel:
+        return multilabel_probe(per_experiment, test_emb, test.labels)
+    return linear_probe(per_experiment, test_emb, test.labels, seed=SEED)
+
+
+def clustering_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    data = views.labeled_images(source, task, split)
+    return clustering(engine.images(data.images, f"{task.name} {split} images"), data.labels, seed=SEED)
+
+
+def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarray:
+    if side.texts is not None and side.images is not None:
+        return engine.fused(side.texts, side.images, label)
+    if side.images is not None:
+        return engine.images(side.images, label)
+    if side.texts is not None:
+        return engine.texts(side.texts, label)
+    raise ValueError(f"{label}: neither texts nor images to encode")
+
+
+def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    from harness.evaluators.retrieval import retrieval
+
+    data = views.retrieval(source, task, split, subset)
+    query_emb = _encode_side(engine, data.queries, f"{task.name} {subset} queries")
+    corpus_emb = _encode_side(engine, data.corpus, f"{task.name} {subset} corpus")
+    candidates = None
+    if data.candidates is not None:
+        position = {cid: i for i, cid in enumerate(data.corpus.ids)}
+        candidates = [np.asarray([position[c] for c in data.candidates[q] if c in position]) for q in data.queries.ids]
+    return retrieval(
+        query_emb,
+        corpus_emb,
+        data.queries.ids,
+        data.corpus.ids,
+        data.qrels,
+        k_values=task.k_values,
+        skip_first_result=task.skip_first_result,
+        similarity=engine.model.meta.similarity,
+        device=getattr(engine.model, "device", None),
+        candidates=candidates,
+    )
+
+
+def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    data = views.image_pairs(source, task, split, subset)
+    first = engine.images(data.first, f"{task.name} {subset} sentence1")
+    second = engine.images(data.second, f"{task.name} {subset} sentence2")
+    pairwise = getattr(engine.model, "similarity_pairwise", None)
+    similarity = np.asarray(pairwise(first, second)) if callable(pairwise) else None
+    return visual_sts(first, second, data.scores, min_score=task.min_score, max_score=task.max_score,
+                      pairwise_similarity=similarity)
+
+
+def compositionality_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+    loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
+    data = loader(source, task, split, subset)
+    image_emb = np.stack([_images(engine, s, task.name) for s in data.images], axis=1)
+    text_emb = np.stack([engine.texts(t, f"{task.name} texts") for t in data.texts], axis=1)
+    return compositionality(image_emb, text_emb)
+
+
+def _images(engine: EncodeEngine, source: ImageSource, task_name: str) -> np.ndarray:
+    return engine.images(source, f"{task_name} {source.column} ({len(source)} images)")
+
+
+PIPELINES: dict[str, Pipeline] = {
+    "zeroshot": zero_shot_pipeline,
+    "linear_probe": linear_probe_pipeline,
+    "clustering": clustering_pipeline,
+    "retrieval": retrieval_pipeline,
+    "document": retrieval_pipeline,
+    "vision_qa": retrieval_pipeline,
+    "visual_sts": visual_sts_pipeline,
+    "compositionality": compositionality_pipeline,
+}

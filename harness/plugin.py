@@ -1,0 +1,277 @@
+"""The pytest plugin: options, markers, parametrization, fixtures and the results summary.
+
+With ``--model``, every task of the catalogue becomes a case of ``harness/cases.py``, parametrized
+over the models; ``-m`` (benchmark and family markers) and ``-k`` select. Results travel from xdist
+workers to the controller on the test reports (``user_properties``), the way junitxml collects
+them; the controller prints the summary. The plugin never computes a metric.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.references import MODES
+from harness.spec import BENCHMARK_MARKERS, FAMILIES, UnknownNameError, all_tasks
+from mieb_models.base import PRECISIONS
+
+CASES_MODULE = Path(__file__).with_name("cases.py")
+RESULT_PROPERTY = "mieb_result"
+MARKERS = {
+    **{family: f"MIEB task family {family}" for family in FAMILIES},
+    **{marker: f"task of the {name} benchmark" for name, marker in BENCHMARK_MARKERS.items()},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The mieb options of one pytest run."""
+
+    models: tuple[str, ...]
+    datasets_dir: str | None
+    results_dir: str
+    cache_dir: str | None
+    batch_size: int
+    device: str | None
+    precision: str
+    num_workers: int | None
+    overwrite: bool
+    reference: str
+    tolerance: float | None
+    baseline_dir: str | None
+    trust_remote_code: bool
+    progress: bool
+
+
+settings_key = pytest.StashKey[Settings]()
+results_key = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mieb", "mieb: run MIEB tasks as test cases")
+    group.addoption("--model", action="append", default=[], metavar="NAME",
+                    help="model to benchmark (repeatable): registry name, alias (clip), local checkpoint "
+                         "directory, or package.module:factory")
+    group.addoption("--datasets-dir", default=os.environ.get("MIEB_DATASETS_DIR"), metavar="DIR",
+                    help="read dataset <hf path> from DIR/<hf path> (a hub snapshot) before the hub "
+                         "[env MIEB_DATASETS_DIR]")
+    group.addoption("--results-dir", default="results", metavar="DIR", help="where result JSON files go (default: results)")
+    group.addoption("--cache-dir", default=None, metavar="DIR",
+                    help="embedding cache [env MIEB_CACHE_DIR, default ~/.cache/mieb/embeddings]")
+    group.addoption("--batch-size", type=int, default=32, help="encode batch size (default 32)")
+    group.addoption("--device", default=None, help="torch device (default: cuda when present; worker N of xdist takes GPU N mod count)")
+    group.addoption("--precision", choices=PRECISIONS, default="fp32", help="fp16/bf16 autocast on CUDA; CPU runs fp32")
+    group.addoption("--num-workers", type=int, default=None, help="DataLoader decode workers (default: half the CPUs, capped)")
+    group.addoption("--overwrite", action="store_true", help="recompute tasks whose results already exist")
+    group.addoption("--reference", choices=MODES, default="regression",
+                    help="regression: fail below reference - tolerance; reproduce: fail outside +-tolerance; off")
+    group.addoption("--tolerance", type=float, default=None, help="absolute tolerance on main scores (default per family)")
+    group.addoption("--baseline-dir", default=None, metavar="DIR",
+                    help="results folder of a previous run to gate models without published scores")
+    group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
+    group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
+    group.addoption("--task", action="append", default=[], metavar="NAME",
+                    help="run only this task (exact name, repeatable; unlike -k no substring matching)")
+    group.addoption("--benchmark", action="append", default=[], metavar="NAME",
+                    help='run only tasks of this benchmark, e.g. "MIEB(lite)" (repeatable)')
+    group.addoption("--task-type", action="append", default=[], metavar="TYPE",
+                    help="run only tasks of this mteb task type, e.g. ZeroShotClassification (repeatable)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {text}")
+    option = config.option
+    settings = Settings(
+        models=tuple(option.model),
+        datasets_dir=option.datasets_dir,
+        results_dir=option.results_dir,
+        cache_dir=option.cache_dir,
+        batch_size=option.batch_size,
+        device=option.device,
+        precision=option.precision,
+        num_workers=option.num_workers,
+        overwrite=option.overwrite,
+        reference=option.reference,
+        tolerance=option.tolerance,
+        baseline_dir=option.baseline_dir,
+        trust_remote_code=option.trust_remote_code,
+        progress=not option.no_progress,
+    )
+    config.stash[settings_key] = settings
+    config.stash[results_key] = []
+    if not settings.models:
+        return
+    _check_models(settings.models)
+    _check_selection(option)
+    _check_marker_expression(config)
+    _add_cases_module(config)
+
+
+def _check_models(models: tuple[str, ...]) -> None:
+    from mieb_models.registry import get_model_meta
+
+    for name in models:
+        try:
+            get_model_meta(name)
+        except (UnknownNameError, ValueError) as err:
+            raise pytest.UsageError(f"--model {name}: {err}") from None
+
+
+def _check_selection(option: object) -> None:
+    from harness.spec import get_tasks
+
+    try:
+        get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
+    except UnknownNameError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+def _selected_task_names(config: pytest.Config) -> set[str] | None:
+    from harness.spec import get_tasks
+
+    option = config.option
+    if not (option.task or option.benchmark or option.task_type):
+        return None
+    tasks = get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
+    return {t.name for t in tasks}
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_marker_expression(config: pytest.Config) -> None:
+    expression = config.option.markexpr
+    if not expression:
+        return
+    known = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    for name in _IDENTIFIER.findall(expression):
+        if name not in {"and", "or", "not"} and name not in known:
+            raise pytest.UsageError(str(UnknownNameError("marker", name, known)))
+
+
+def _add_cases_module(config: pytest.Config) -> None:
+    target = str(CASES_MODULE)
+    if any(Path(arg.split("::")[0]).resolve() == CASES_MODULE for arg in config.args if arg):
+        return
+    if config.args_source == pytest.Config.ArgsSource.ARGS:
+        config.args.append(target)
+    else:  # only the benchmark: the project's own tests are not mixed into a benchmark run
+        config.args[:] = [target]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "mieb_task" not in metafunc.fixturenames:
+        return
+    settings = metafunc.config.stash[settings_key]
+    metafunc.parametrize("mieb_model_name", settings.models, ids=list(settings.models), scope="session")
+    params = [
+        pytest.param(task, id=task.name, marks=[getattr(pytest.mark, m) for m in task.markers]) for task in all_tasks()
+    ]
+    metafunc.parametrize("mieb_task", params)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply --task/--benchmark/--task-type; unknown names in ``-k`` get close matches."""
+    selected = _selected_task_names(config)
+    if selected is not None:
+        keep, drop = [], []
+        for item in items:
+            task = getattr(item, "callspec", None) and item.callspec.params.get("mieb_task")
+            (keep if task is None or task.name in selected else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """After -k/-m deselection: a -k that selects no task names close matches instead of running nothing."""
+    config, items = session.config, session.items
+    keyword = config.option.keyword
+    settings = config.stash[settings_key]
+    if not settings.models or not keyword or any("mieb_task" in getattr(i, "fixturenames", ()) for i in items):
+        return
+    names = [t.name for t in all_tasks()]
+    words = [w for w in _IDENTIFIER.findall(keyword) if w not in {"and", "or", "not"}]
+    known = [*names, *settings.models, "test_task"]
+    unknown = [w for w in words if not any(w.lower() in n.lower() for n in known)]
+    if not unknown:
+        return
+    close = {w: UnknownNameError("task", w, names).close_matches for w in unknown}
+    hints = "; ".join(f"{w!r}: did you mean {', '.join(c)}?" for w, c in close.items() if c)
+    raise pytest.UsageError(f"-k {keyword!r} selects no MIEB task. {hints}".strip())
+
+
+@pytest.fixture(scope="session")
+def mieb_settings(request: pytest.FixtureRequest) -> Settings:
+    return request.config.stash[settings_key]
+
+
+@pytest.fixture(scope="session")
+def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str | None):
+    """The loaded encoder, once per process and model."""
+    from mieb_models.registry import load_model
+
+    return load_model(mieb_model_name, device=worker_device, precision=mieb_settings.precision,
+                      trust_remote_code=mieb_settings.trust_remote_code)
+
+
+@pytest.fixture(scope="session")
+def worker_device(mieb_settings: Settings) -> str | None:
+    """``--device``, else GPU N mod count for xdist worker N (unless CUDA_VISIBLE_DEVICES is set)."""
+    if mieb_settings.device:
+        return mieb_settings.device
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and "CUDA_VISIBLE_DEVICES" not in os.environ:
+        return f"cuda:{int(worker[2:]) % torch.cuda.device_count()}"
+    return "cuda"
+
+
+@pytest.fixture(scope="session")
+def mieb_engine(mieb_model, mieb_settings: Settings):
+    """The encode engine (batching, workers, embedding cache) of one model."""
+    from harness.cache import EmbeddingCache, default_cache_dir
+    from harness.encode import EncodeEngine
+
+    cache = EmbeddingCache(mieb_settings.cache_dir or default_cache_dir())
+    return EncodeEngine(mieb_model, cache, batch_size=mieb_settings.batch_size,
+                        num_workers=mieb_settings.num_workers, progress=mieb_settings.progress)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect results on the controller (they arrive on reports from xdist workers too)."""
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == RESULT_PROPERTY:
+            _controller_results.append({**json.loads(value), "outcome": report.outcome})
+
+
+_controller_results: list[dict] = []
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash[settings_key]
+    if settings.models:
+        return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}"
+    return "mieb: benchmark cases not collected; choose a model with --model NAME (e.g. --model clip)"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not _controller_results:
+        return
+    from harness.report import summary_lines
+
+    terminalreporter.section("mieb results")
+    for line in summary_lines(_controller_results):
+        terminalreporter.write_line(line)
+    _controller_results.clear()

@@ -1,0 +1,110 @@
+"""Task results in the MTEB 2.x on-disk format, written atomically, read back for resume.
+
+Layout: ``<results>/<org>__<model>/<revision>/<Task>.json`` plus ``model_meta.json``. Scores are
+``scores[split] = [{hf_subset, languages, main_score, <metrics>}]`` with floats rounded to 6 places.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.cache import atomic_write_bytes
+
+# The mteb release whose protocol and result schema these files follow.
+MTEB_FORMAT_VERSION = "2.26.24"
+NO_REVISION = "no_revision_available"
+_SAFE = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+@dataclass
+class TaskResult:
+    """One task's scores for one model, as mteb writes them."""
+
+    task_name: str
+    dataset_revision: str
+    scores: dict[str, list[dict[str, Any]]]
+    evaluation_time: float = 0.0
+    date: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def main_score(self) -> float:
+        """The task's score: the mean main score over every split and subset (mteb ``get_score``)."""
+        values = [entry["main_score"] for entries in self.scores.values() for entry in entries]
+        return float(sum(values) / len(values)) if values else math.nan
+
+    def entry(self, split: str, subset: str) -> dict[str, Any] | None:
+        return next((e for e in self.scores.get(split, []) if e["hf_subset"] == subset), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset_revision": self.dataset_revision,
+            "task_name": self.task_name,
+            "mteb_version": MTEB_FORMAT_VERSION,
+            "scores": _round(self.scores),
+            "evaluation_time": round(self.evaluation_time, 6),
+            "kg_co2_emissions": None,
+            "date": self.date,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaskResult:
+        return cls(
+            task_name=data["task_name"],
+            dataset_revision=data["dataset_revision"],
+            scores=data["scores"],
+            evaluation_time=float(data.get("evaluation_time") or 0.0),
+            date=data.get("date") or "",
+        )
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isnan(value) or math.isinf(value) else round(value, 6)
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_round(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return _round(value.item())
+    return value
+
+
+def safe_path_part(text: str) -> str:
+    """A single path component that cannot escape its folder (no separators, no ``..``)."""
+    cleaned = _SAFE.sub("_", text).lstrip(".")
+    return cleaned or "_"
+
+
+def model_folder(results_dir: str | Path, model_name: str, revision: str | None) -> Path:
+    """``<results>/<org>__<model>/<revision>``; the name is sanitised so it stays inside ``results_dir``."""
+    root = Path(results_dir).resolve()
+    name = safe_path_part(model_name.replace("/", "__").replace(" ", "_"))
+    folder = (root / name / safe_path_part(revision or NO_REVISION)).resolve()
+    if root not in folder.parents:
+        raise ValueError(f"model name {model_name!r} would leave the results folder")
+    return folder
+
+
+def result_path(results_dir: str | Path, model_name: str, revision: str | None, task_name: str) -> Path:
+    return model_folder(results_dir, model_name, revision) / f"{safe_path_part(task_name)}.json"
+
+
+def write_result(path: Path, result: TaskResult) -> None:
+    atomic_write_bytes(path, json.dumps(result.to_json(), indent=2).encode())
+
+
+def read_result(path: Path) -> TaskResult | None:
+    """A previous result, or None when absent or unreadable (it is then recomputed)."""
+    try:
+        return TaskResult.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def write_model_meta(folder: Path, meta: dict[str, Any]) -> None:
+    atomic_write_bytes(folder / "model_meta.json", json.dumps(meta, indent=2).encode())

@@ -1,0 +1,110 @@
+"""Run one task for one model: data view -> encode -> evaluator -> TaskResult on disk.
+
+The runner knows nothing of pytest: the plugin and the Python API both call ``run_task``. Finished
+(split, subset) cells found in the results folder are reused, so an interrupted run resumes
+without redoing work; missing cells are computed and merged.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.aggregate import aggregate_subsets
+from harness.data.hub import DataSource
+from harness.encode import EncodeEngine
+from harness.pipelines import PIPELINES
+from harness.results import TaskResult, read_result, result_path, write_model_meta, write_result
+from harness.spec import TaskSpec, get_task
+from mieb_models.base import has_modalities
+
+
+class TaskSkipped(Exception):
+    """The task cannot run on this model (e.g. it needs a modality the model lacks)."""
+
+
+@dataclass
+class RunOutcome:
+    result: TaskResult
+    path: Path
+    reused: bool
+
+
+def check_modalities(task: TaskSpec, engine: EncodeEngine) -> None:
+    meta = engine.model.meta
+    if not has_modalities(meta, task.modalities):
+        missing = sorted(set(task.modalities) - set(meta.modalities))
+        raise TaskSkipped(f"{meta.name} has no {' or '.join(missing)} encoder; {task.name} needs {', '.join(task.modalities)}")
+
+
+def run_task(
+    task: TaskSpec,
+    engine: EncodeEngine,
+    source: DataSource,
+    results_dir: str | Path,
+    *,
+    overwrite: bool = False,
+    subsets: list[str] | None = None,
+    splits: list[str] | None = None,
+) -> RunOutcome:
+    """Evaluate ``task`` (every eval split x subset, or the given ones) and write its JSON."""
+    check_modalities(task, engine)
+    meta = engine.model.meta
+    path = result_path(results_dir, meta.name, meta.revision, task.name)
+    write_model_meta(path.parent, meta.to_dict())
+    previous = None if overwrite else read_result(path)
+    if previous is not None and previous.dataset_revision != task.dataset.revision:
+        previous = None  # computed on other data: never merged
+    wanted = subsets or list(task.subsets)
+    if task.aggregate_of:
+        return _run_aggregate(task, engine, source, results_dir, path, previous, overwrite)
+
+    scores = {split: list(previous.scores.get(split, [])) if previous else [] for split in task.eval_splits}
+    elapsed = previous.evaluation_time if previous else 0.0
+    computed = False
+    for split in splits or task.eval_splits:
+        for subset in wanted:
+            if previous is not None and previous.entry(split, subset) is not None:
+                continue
+            start = time.perf_counter()
+            metrics = PIPELINES[task.family](task, split, subset, source, engine)
+            elapsed += time.perf_counter() - start
+            scores[split].append(_entry(task, subset, metrics))
+            computed = True
+    result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
+    if computed or previous is None:
+        write_result(path, result)
+    return RunOutcome(result if computed else previous, path, reused=not computed)
+
+
+def _entry(task: TaskSpec, subset: str, metrics: dict) -> dict:
+    if task.main_score not in metrics:
+        raise KeyError(f"{task.name}: evaluator returned no {task.main_score!r} (got {sorted(metrics)})")
+    return {"hf_subset": subset, "languages": list(task.subsets[subset]), "main_score": metrics[task.main_score], **metrics}
+
+
+def _run_aggregate(
+    task: TaskSpec,
+    engine: EncodeEngine,
+    source: DataSource,
+    results_dir: str | Path,
+    path: Path,
+    previous: TaskResult | None,
+    overwrite: bool,
+) -> RunOutcome:
+    """An aggregate task: its raw task's selected subsets (computed or reused), averaged."""
+    if previous is not None and all(previous.entry(s, "default") for s in task.eval_splits):
+        return RunOutcome(previous, path, reused=True)
+    raw = get_task(task.aggregate_of)
+    start = time.perf_counter()
+    raw_outcome = run_task(raw, engine, source, results_dir, overwrite=overwrite,
+                           subsets=list(task.subsets), splits=list(task.eval_splits))
+    scores = {}
+    for split in task.eval_splits:
+        value = aggregate_subsets(raw_outcome.result.scores.get(split, []), list(task.subsets))
+        scores[split] = [{"hf_subset": "default", "languages": list(task.languages), "main_score": value,
+                          task.main_score: value}]
+    result = TaskResult(task.name, task.dataset.revision, scores, time.perf_counter() - start)
+    write_result(path, result)
+    return RunOutcome(result, path, reused=False)

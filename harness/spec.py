@@ -1,0 +1,252 @@
+"""Task and benchmark records, and the registry queries over them.
+
+A task is a frozen record: everything that decides its score is a field, so nothing is inherited
+implicitly. The catalogue (``mieb_tasks``) declares the records; this module only describes and
+queries them. The registry is built once, on first use, and never mutated afterwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+
+# Task type -> family marker. Families are how users select a protocol with `-m`.
+FAMILY_OF_TYPE: Mapping[str, str] = MappingProxyType(
+    {
+        "ZeroShotClassification": "zeroshot",
+        "ImageClassification": "linear_probe",
+        "ImageClustering": "clustering",
+        "Any2AnyRetrieval": "retrieval",
+        "Any2AnyMultilingualRetrieval": "retrieval",
+        "DocumentUnderstanding": "document",
+        "VisualSTS(eng)": "visual_sts",
+        "VisualSTS(multi)": "visual_sts",
+        "Compositionality": "compositionality",
+        "VisionCentricQA": "vision_qa",
+    }
+)
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
+
+# Benchmark name -> marker.
+BENCHMARK_MARKERS: Mapping[str, str] = MappingProxyType(
+    {
+        "MIEB(lite)": "lite",
+        "MIEB(eng)": "eng",
+        "MIEB(Multilingual)": "multilingual",
+        "MIEB(Img)": "img",
+        "MIEB(offline)": "offline",
+    }
+)
+
+DEFAULT_K_VALUES: tuple[int, ...] = (1, 3, 5, 10, 20, 100, 1000)
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """A dataset on the hub (or in a local mirror laid out like it), pinned to a revision."""
+
+    path: str
+    revision: str
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One MIEB task: its data, protocol knobs and scoring, as plain data.
+
+    ``subsets`` maps each HF subset (config or language split) to its languages; monolingual
+    tasks have the single subset ``"default"``. ``loader`` names the dataset layout the data
+    layer reads (see ``harness.data``). ``prompts`` turns the dataset's class names into one
+    prompt per class (zero-shot only).
+    """
+
+    name: str
+    type: str
+    category: str
+    dataset: DatasetRef
+    eval_splits: tuple[str, ...]
+    main_score: str
+    modalities: tuple[str, ...]
+    benchmarks: tuple[str, ...]
+    subsets: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({"default": ("eng-Latn",)})
+    )
+    loader: str = "default"
+    input_column: str = "image"
+    label_column: str = "label"
+    train_split: str = "train"
+    samples_per_label: int | None = None
+    n_experiments: int | None = None
+    prompts: Callable[[Sequence[str]], list[str]] | None = None
+    # mteb scores zero-shot by softmax(100 cos) only when a task lists its modalities as exactly
+    # ["image", "text"]; tasks listing ["text", "image"] get plain cosine. Only binary ap differs.
+    zero_shot_scoring: str = "softmax"
+    label_names_file: str | None = None
+    image_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
+    skip_first_result: bool = False
+    restrict_to_qrels: bool = False
+    k_values: tuple[int, ...] = DEFAULT_K_VALUES
+    min_score: float = 0.0
+    max_score: float = 5.0
+    aggregate_of: str | None = None
+    drop_train_rows: tuple[int, ...] = ()
+    description: str = ""
+    reference_dataset: DatasetRef | None = None
+
+    @property
+    def family(self) -> str:
+        return FAMILY_OF_TYPE[self.type]
+
+    @property
+    def is_multilingual(self) -> bool:
+        return list(self.subsets) != ["default"]
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """pytest markers of this task: its family and the benchmarks it belongs to."""
+        return (self.family, *(BENCHMARK_MARKERS[b] for b in self.benchmarks))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(lang for langs in self.subsets.values() for lang in langs))
+
+    def query_modalities(self) -> tuple[str, ...]:
+        """Modalities of the query side, from the category (``it2t`` -> image + text)."""
+        return _side_modalities(self.category.split("2")[0])
+
+    def document_modalities(self) -> tuple[str, ...]:
+        """Modalities of the document side, from the category."""
+        return _side_modalities(self.category.split("2")[1])
+
+
+def _side_modalities(code: str) -> tuple[str, ...]:
+    names = {"i": "image", "t": "text", "c": "label"}
+    return tuple(names[c] for c in code)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A named set of tasks, as in mteb (``MIEB(lite)`` ...)."""
+
+    name: str
+    tasks: tuple[TaskSpec, ...]
+    description: str = ""
+    citation: str = ""
+
+    @property
+    def marker(self) -> str:
+        return BENCHMARK_MARKERS[self.name]
+
+
+class UnknownNameError(LookupError):
+    """An unknown task, benchmark, model or marker name; the message lists close matches."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+        if not close:
+            lowered = name.lower()
+            close = [k for k in known if lowered in k.lower()][:5]
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        super().__init__(f"Unknown {kind} {name!r}.{hint}")
+        self.kind, self.name, self.close_matches = kind, name, close
+
+
+@cache
+def _registry() -> Mapping[str, TaskSpec]:
+    from mieb_tasks import ALL_TASKS
+
+    names = [t.name for t in ALL_TASKS]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise RuntimeError(f"Task names declared twice: {sorted(duplicates)}")
+    return MappingProxyType({t.name: t for t in ALL_TASKS})
+
+
+def all_tasks() -> tuple[TaskSpec, ...]:
+    """Every declared task, in catalogue order."""
+    return tuple(_registry().values())
+
+
+def get_task(name: str) -> TaskSpec:
+    """The task called ``name``; an unknown name raises with close matches."""
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise UnknownNameError("task", name, _registry()) from None
+
+
+def get_tasks(
+    tasks: Sequence[str] | None = None,
+    *,
+    task_types: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    modalities: Sequence[str] | None = None,
+    families: Sequence[str] | None = None,
+    benchmarks: Sequence[str] | None = None,
+) -> tuple[TaskSpec, ...]:
+    """Tasks matching every given filter (mteb's ``get_tasks`` semantics).
+
+    ``languages`` accepts ISO 639-3 codes (``eng``) or full ``eng-Latn`` codes; ``modalities``
+    keeps tasks whose modalities are all among those given.
+    """
+    selected = [get_task(n) for n in tasks] if tasks is not None else list(all_tasks())
+    if task_types is not None:
+        _check_known("task type", task_types, {t.type for t in all_tasks()})
+        selected = [t for t in selected if t.type in task_types]
+    if categories is not None:
+        selected = [t for t in selected if t.category in categories]
+    if families is not None:
+        _check_known("task family", families, FAMILIES)
+        selected = [t for t in selected if t.family in families]
+    if benchmarks is not None:
+        members = {t.name for b in benchmarks for t in get_benchmark(b).tasks}
+        selected = [t for t in selected if t.name in members]
+    if languages is not None:
+        wanted = set(languages)
+        selected = [
+            t for t in selected if any(lang in wanted or lang.split("-")[0] in wanted for lang in t.languages)
+        ]
+    if modalities is not None:
+        selected = [t for t in selected if set(t.modalities) <= set(modalities)]
+    return tuple(selected)
+
+
+def _check_known(kind: str, names: Iterable[str], known: Iterable[str]) -> None:
+    known = set(known)
+    for name in names:
+        if name not in known:
+            raise UnknownNameError(kind, name, known)
+
+
+@cache
+def _benchmarks() -> Mapping[str, Benchmark]:
+    from mieb_tasks.benchmarks import BENCHMARKS
+
+    return MappingProxyType({b.name: b for b in BENCHMARKS})
+
+
+def get_benchmark(name: str) -> Benchmark:
+    """The benchmark called ``name`` (``MIEB(lite)``, ...); unknown names raise with close matches."""
+    try:
+        return _benchmarks()[name]
+    except KeyError:
+        raise UnknownNameError("benchmark", name, _benchmarks()) from None
+
+
+def get_benchmarks(names: Sequence[str] | None = None) -> tuple[Benchmark, ...]:
+    """All benchmarks, or those named."""
+    if names is None:
+        return tuple(_benchmarks().values())
+    return tuple(get_benchmark(n) for n in names)
+
+
+def match_task_names(pattern: str) -> list[str]:
+    """Task names matching a shell-style wildcard pattern (``*ZeroShot``)."""
+    return [n for n in _registry() if fnmatch.fnmatchcase(n, pattern)]

@@ -1,0 +1,95 @@
+"""transformers ``CLIPModel`` checkpoints: the OpenAI CLIP family and any local CLIP directory.
+
+Preprocessing follows the reference wrapper: the checkpoint's own image processor per image,
+text padded to the longest in the batch and truncated at the model's maximum length, and
+``get_image_features`` / ``get_text_features`` (their projected, unnormalised outputs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mieb_models.base import ModelMeta, TorchEncoder
+
+
+def _features(output: Any) -> Any:
+    # transformers >= 5 returns a ModelOutput whose pooler_output holds the projected features.
+    return getattr(output, "pooler_output", output)
+
+
+class HFCLIPEncoder(TorchEncoder):
+    """Image and text towers of a transformers CLIP-style dual encoder."""
+
+    model_class = "CLIPModel"
+    text_padding: str | bool = True
+
+    def __init__(self, meta: ModelMeta, source: str, device: str | None = None, precision: str = "fp32",
+                 trust_remote_code: bool = False):
+        super().__init__(device, precision)
+        import transformers
+
+        self.meta = meta
+        kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
+        model_cls = getattr(transformers, self.model_class)
+        self.model = model_cls.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
+        self.model.to(self.device).eval()
+        self.processor = transformers.AutoProcessor.from_pretrained(
+            source, trust_remote_code=trust_remote_code, **kwargs
+        )
+        self.max_length = _max_length(self.model.config, self.processor)
+
+    def preprocess(self, image: Any) -> Any:
+        return self.processor.image_processor(images=image, return_tensors="pt")["pixel_values"][0]
+
+    def _images(self, pixel_values: Any) -> Any:
+        return _features(self.model.get_image_features(pixel_values=pixel_values))
+
+    def _texts(self, texts: list[str]) -> Any:
+        tokens = self.processor.tokenizer(
+            texts, padding=self.text_padding, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(self.device)
+        return _features(self.model.get_text_features(**tokens))
+
+
+def _max_length(config: Any, processor: Any) -> int:
+    text_config = getattr(config, "text_config", None)
+    limit = getattr(text_config, "max_position_embeddings", None)
+    return int(limit or getattr(processor.tokenizer, "model_max_length", 77))
+
+
+def _is_local(source: str) -> bool:
+    from pathlib import Path
+
+    return Path(source).is_dir()
+
+
+def load_hf_clip(meta: ModelMeta, *, source: str | None = None, device: str | None = None,
+                 precision: str = "fp32", trust_remote_code: bool = False, **_: Any) -> HFCLIPEncoder:
+    """Loader for registry entries and local directories holding a ``CLIPModel`` checkpoint."""
+    return HFCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
+
+
+def _openai(name: str, revision: str, dim: int, params: int, aliases: tuple[str, ...] = ()) -> ModelMeta:
+    return ModelMeta(
+        name=name,
+        revision=revision,
+        framework="transformers",
+        architecture="CLIPModel",
+        modalities=("image", "text"),
+        loader=load_hf_clip,
+        embed_dim=dim,
+        n_parameters=params,
+        max_text_length=77,
+        license=None,
+        aliases=aliases,
+        reference=f"https://huggingface.co/{name}",
+    )
+
+
+MODELS: tuple[ModelMeta, ...] = (
+    _openai("openai/clip-vit-base-patch16", "57c216476eefef5ab752ec549e440a49ae4ae5f3", 512, 149620737, ("clip",)),
+    _openai("openai/clip-vit-base-patch32", "3d74acf9a28c67741b2f4f2ea7635f0aaf6f0268", 512, 151277313, ("clip-b32",)),
+    _openai("openai/clip-vit-large-patch14", "32bd64288804d66eefd0ccbe215aa642df71cc41", 768, 427616513, ("clip-l14",)),
+)
+
+LOCAL_LOADERS = {"clip": load_hf_clip}

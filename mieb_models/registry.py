@@ -1,0 +1,244 @@
+"""The model registry: names, aliases and wildcards -> metadata; metadata -> a loaded encoder.
+
+A ``--model`` value is one of:
+- a registry name (``openai/clip-vit-base-patch16``) or alias (``clip``);
+- a local directory holding a checkpoint (transformers ``config.json``, or open_clip
+  ``open_clip_config.json``); its revision is a content hash of its weight files;
+- ``package.module:factory``, a callable returning an object that implements the encoder protocol.
+
+Resolving never loads weights, so collection stays instant; ``load_model`` does the loading.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib
+import inspect
+import json
+import sys
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from harness.spec import UnknownNameError
+from mieb_models.base import Encoder, ModelMeta
+
+# Modules holding a ``MODELS`` tuple of ModelMeta and, optionally, ``LOCAL_LOADERS`` mapping a
+# checkpoint's ``model_type`` (or ``"open_clip"``) to a loader for local directories.
+FAMILY_MODULES: tuple[str, ...] = (
+    "mieb_models.clip_hf",
+    "mieb_models.open_clip_models",
+    "mieb_models.siglip",
+    "mieb_models.image_only",
+    "mieb_models.offline",
+)
+
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+
+
+class RemoteCodeRefused(RuntimeError):
+    """A model needs ``trust_remote_code`` and the user did not allow it."""
+
+
+def _family_modules() -> list[Any]:
+    modules = []
+    for name in FAMILY_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as err:
+            if err.name != name:  # a real import error inside the module, not a missing module
+                raise
+    return modules
+
+
+@cache
+def _entries() -> Mapping[str, ModelMeta]:
+    entries: dict[str, ModelMeta] = {}
+    for module in _family_modules():
+        for meta in getattr(module, "MODELS", ()):
+            if meta.name in entries:
+                raise RuntimeError(f"model {meta.name!r} registered twice")
+            entries[meta.name] = meta
+    return MappingProxyType(entries)
+
+
+@cache
+def _aliases() -> Mapping[str, str]:
+    aliases: dict[str, str] = {}
+    for meta in _entries().values():
+        for alias in meta.aliases:
+            if alias in aliases:
+                raise RuntimeError(f"alias {alias!r} used twice")
+            aliases[alias] = meta.name
+    return MappingProxyType(aliases)
+
+
+@cache
+def _local_loaders() -> Mapping[str, Callable[..., Encoder]]:
+    loaders: dict[str, Callable[..., Encoder]] = {}
+    for module in _family_modules():
+        loaders.update(getattr(module, "LOCAL_LOADERS", {}))
+    return MappingProxyType(loaders)
+
+
+def list_models(pattern: str = "*") -> list[ModelMeta]:
+    """Registry entries whose name or alias matches a shell-style wildcard (``*siglip*``)."""
+    pattern = pattern.lower()
+    return [
+        meta
+        for name, meta in _entries().items()
+        if fnmatch.fnmatchcase(name.lower(), pattern) or any(fnmatch.fnmatchcase(a, pattern) for a in meta.aliases)
+    ]
+
+
+def get_model_meta(spec: str) -> ModelMeta:
+    """Metadata for a ``--model`` value (see module docstring); never loads weights."""
+    if spec in _aliases():
+        return _entries()[_aliases()[spec]]
+    if spec in _entries():
+        return _entries()[spec]
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return _local_meta(path)
+    if ":" in spec and not spec.startswith(("/", ".")):
+        return _factory_meta(spec)
+    known = [*_entries(), *_aliases()]
+    if spec.startswith((".", "/", "~")) or "/" in spec and not any(n.startswith(spec.split("/")[0] + "/") for n in known):
+        raise UnknownNameError("model (not a registry name, and no such directory)", spec, known)
+    raise UnknownNameError("model", spec, known)
+
+
+def _local_meta(path: Path) -> ModelMeta:
+    path = path.resolve()
+    kind = _checkpoint_kind(path)
+    loader = _local_loaders().get(kind)
+    if loader is None:
+        raise ValueError(
+            f"{path} holds a checkpoint of type {kind!r}, which no wrapper handles; "
+            f"supported: {', '.join(sorted(_local_loaders()))}"
+        )
+    modalities = ("image",) if kind in IMAGE_ONLY_TYPES else ("image", "text")
+    return ModelMeta(
+        name=f"local/{path.name}",
+        revision=weights_digest(path),
+        framework="open_clip" if kind == "open_clip" else "transformers",
+        architecture=kind,
+        modalities=modalities,
+        loader=loader,
+        reference=None,
+        open_weights=True,
+        loader_kwargs={"source": str(path)},
+    )
+
+
+IMAGE_ONLY_TYPES = frozenset({"dinov2", "vit", "convnext", "resnet"})
+
+
+def _checkpoint_kind(path: Path) -> str:
+    if (path / "open_clip_config.json").is_file():
+        return "open_clip"
+    config = path / "config.json"
+    if config.is_file():
+        model_type = json.loads(config.read_text()).get("model_type")
+        if model_type:
+            return str(model_type)
+    raise ValueError(
+        f"{path} is not a model checkpoint directory: expected a transformers config.json "
+        "or an open_clip open_clip_config.json"
+    )
+
+
+def weights_digest(path: Path) -> str:
+    """A content hash of a checkpoint's weight files: two checkpoints never share results."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
+    if not files:
+        raise ValueError(f"{path} holds no weight files ({', '.join(WEIGHT_SUFFIXES)})")
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:40]
+
+
+def _factory_meta(spec: str) -> ModelMeta:
+    module_name, _, attr = spec.partition(":")
+    factory = _import_factory(module_name, attr)
+    return ModelMeta(
+        name=spec.replace(":", "."),
+        revision=None,
+        framework="custom",
+        architecture=getattr(factory, "__qualname__", attr),
+        modalities=("image", "text"),
+        loader=None,
+        loader_kwargs={"factory": spec},
+    )
+
+
+def _import_factory(module_name: str, attr: str) -> Callable[..., Any]:
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        raise UnknownNameError("model factory module", module_name, []) from err
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
+        raise UnknownNameError(f"factory in {module_name}", attr, names)
+    return factory
+
+
+def load_model(
+    spec: str | ModelMeta,
+    *,
+    device: str | None = None,
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+) -> Encoder:
+    """Load a model; the encoder's ``meta`` carries the pinned name and revision."""
+    meta = spec if isinstance(spec, ModelMeta) else get_model_meta(spec)
+    if meta.needs_remote_code and not trust_remote_code:
+        raise RemoteCodeRefused(
+            f"{meta.name} runs code from its repository (trust_remote_code). "
+            "Pass --trust-remote-code to allow it."
+        )
+    if "factory" in meta.loader_kwargs:
+        return _load_factory(meta, device=device, precision=precision)
+    if meta.loader is None:
+        raise ValueError(f"model {meta.name!r} has no loader")
+    kwargs = {**meta.loader_kwargs, "device": device, "precision": precision, "trust_remote_code": trust_remote_code}
+    return meta.loader(meta, **kwargs)
+
+
+def _load_factory(meta: ModelMeta, **options: Any) -> Encoder:
+    module_name, _, attr = meta.loader_kwargs["factory"].partition(":")
+    factory = _import_factory(module_name, attr)
+    accepted = inspect.signature(factory).parameters
+    model = factory(**{k: v for k, v in options.items() if k in accepted})
+    for method in ("encode_images", "encode_texts"):
+        if not callable(getattr(model, method, None)) and not (
+            method == "encode_texts" and _declared_modalities(model) == ("image",)
+        ):
+            raise TypeError(f"{meta.loader_kwargs['factory']} returned {type(model).__name__}, which lacks {method}()")
+    if not isinstance(getattr(model, "meta", None), ModelMeta):
+        model.meta = ModelMeta(
+            name=meta.name,
+            revision=getattr(model, "revision", None),
+            framework="custom",
+            architecture=type(model).__name__,
+            modalities=_declared_modalities(model),
+            embed_dim=getattr(model, "embed_dim", None),
+        )
+    return model
+
+
+def _declared_modalities(model: Any) -> tuple[str, ...]:
+    declared = getattr(model, "modalities", None)
+    if declared:
+        return tuple(declared)
+    return ("image", "text") if callable(getattr(model, "encode_texts", None)) else ("image",)

@@ -1,0 +1,1 @@
+"""Builders of local test data and tiny checkpoints (no hub)."""
