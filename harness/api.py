@@ -18,7 +18,9 @@ from mieb_models.registry import load_model
 log = logging.getLogger("mieb")
 
 
-def get_model(name: str, *, device: str | None = None, precision: str = "fp32", trust_remote_code: bool = False) -> Encoder:
+def get_model(
+    name: str, *, device: str | None = None, precision: str = "fp32", trust_remote_code: bool = False
+) -> Encoder:
     """Load a model by registry name, alias, local checkpoint directory or ``module:factory``."""
     return load_model(name, device=device, precision=precision, trust_remote_code=trust_remote_code)
 
@@ -38,8 +40,13 @@ def evaluate(
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged."""
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks
-    engine = EncodeEngine(model, EmbeddingCache(cache_dir or default_cache_dir()), batch_size=batch_size,
-                          num_workers=num_workers, progress=progress)
+    engine = EncodeEngine(
+        model,
+        EmbeddingCache(cache_dir or default_cache_dir()),
+        batch_size=batch_size,
+        num_workers=num_workers,
+        progress=progress,
+    )
     source = DataSource.from_env(datasets_dir)
     results = []
     for task in tasks:

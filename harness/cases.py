@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harness.data.hub import DataSource, DatasetUnavailable
+from harness.data.hub import DatasetUnavailable, DataSource
 from harness.plugin import RESULT_PROPERTY, Settings
 from harness.references import baseline_cells, compare, reference_cells
 from harness.runner import TaskSkipped, run_task
@@ -27,15 +27,20 @@ def test_task(mieb_task: TaskSpec, mieb_engine, mieb_settings: Settings, record_
     if not cells and mieb_settings.baseline_dir:
         cells = baseline_cells(mieb_settings.baseline_dir, meta.name, meta.revision, mieb_task.name)
     verdict = compare(mieb_task, outcome.result, cells, mode=mieb_settings.reference, tolerance=mieb_settings.tolerance)
-    record_property(RESULT_PROPERTY, json.dumps({
-        "model": meta.name,
-        "task": mieb_task.name,
-        "type": mieb_task.type,
-        "main_score_name": mieb_task.main_score,
-        "main_score": outcome.result.main_score(),
-        "reused": outcome.reused,
-        "reference": verdict.message if verdict.checked else f"not checked: {verdict.message}",
-        "path": str(outcome.path),
-    }))
+    record_property(
+        RESULT_PROPERTY,
+        json.dumps(
+            {
+                "model": meta.name,
+                "task": mieb_task.name,
+                "type": mieb_task.type,
+                "main_score_name": mieb_task.main_score,
+                "main_score": outcome.result.main_score(),
+                "reused": outcome.reused,
+                "reference": verdict.message if verdict.checked else f"not checked: {verdict.message}",
+                "path": str(outcome.path),
+            }
+        ),
+    )
     if not verdict.passed:
         pytest.fail(verdict.message, pytrace=False)

@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run benchmarks or tasks on models (through pytest); extra args go to pytest")
     run.add_argument("-m", "--model", action="append", help=f"model(s) (default: {OFFLINE_MODEL})")
-    run.add_argument("-b", "--benchmark", action="append", help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})')
+    run.add_argument(
+        "-b", "--benchmark", action="append", help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})'
+    )
     run.add_argument("-t", "--tasks", nargs="+", help="task names (overrides -b)")
     run.add_argument("--task-types", nargs="+", help="mteb task types")
     run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
@@ -61,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     download = commands.add_parser("download", help="snapshot tasks' datasets at their pinned revisions into a folder")
     download.add_argument("-t", "--tasks", nargs="+")
     download.add_argument("-b", "--benchmark")
-    download.add_argument("--to", dest="target", required=True, help="datasets folder (pass it later as --datasets-dir)")
+    download.add_argument(
+        "--to", dest="target", required=True, help="datasets folder (pass it later as --datasets-dir)"
+    )
     download.set_defaults(handler=_download)
 
     offline = commands.add_parser("offline", help="build the offline datasets (MIEB(offline))")
@@ -92,8 +96,15 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args += ["--benchmark", benchmark]
     for task_type in args.task_types or []:
         pytest_args += ["--task-type", task_type]
-    options = {"--datasets-dir": datasets_dir, "--cache-dir": args.cache_dir, "--batch-size": args.batch_size,
-               "--device": args.device, "--precision": args.precision, "--reference": args.reference, "-n": args.workers}
+    options = {
+        "--datasets-dir": datasets_dir,
+        "--cache-dir": args.cache_dir,
+        "--batch-size": args.batch_size,
+        "--device": args.device,
+        "--precision": args.precision,
+        "--reference": args.reference,
+        "-n": args.workers,
+    }
     for flag, value in options.items():
         if value is not None:
             pytest_args += [flag, str(value)]
@@ -119,12 +130,16 @@ def _list(args: argparse.Namespace, _: list[str]) -> None:
         print(f"{'name':<48} {'framework':<12} {'modalities':<11} {'dim':>5} {'params':>8}  {'revision':<12} aliases")
         for meta in list_models(args.pattern):
             params = f"{meta.n_parameters / 1e6:.0f}M" if meta.n_parameters else "-"
-            print(f"{meta.name:<48} {meta.framework:<12} {'+'.join(meta.modalities):<11} {meta.embed_dim or '-':>5} "
-                  f"{params:>8}  {(meta.revision or '-')[:12]:<12} {', '.join(meta.aliases)}")
+            print(
+                f"{meta.name:<48} {meta.framework:<12} {'+'.join(meta.modalities):<11} {meta.embed_dim or '-':>5} "
+                f"{params:>8}  {(meta.revision or '-')[:12]:<12} {', '.join(meta.aliases)}"
+            )
         return
-    tasks = get_tasks(benchmarks=[args.benchmark] if args.benchmark else None,
-                      task_types=[args.task_type] if args.task_type else None,
-                      families=[args.family] if args.family else None)
+    tasks = get_tasks(
+        benchmarks=[args.benchmark] if args.benchmark else None,
+        task_types=[args.task_type] if args.task_type else None,
+        families=[args.family] if args.family else None,
+    )
     tasks = [t for t in tasks if fnmatch.fnmatchcase(t.name, args.pattern)]
     for task in tasks:
         print(f"{task.name:<48} {task.type:<30} {task.category:<6} {task.main_score:<16} {task.dataset.path}")
@@ -153,7 +168,10 @@ def _download(args: argparse.Namespace, _: list[str]) -> int:
             print(f"ok    {ref.path}@{ref.revision[:10]} -> {target}")
         except Exception as err:  # report every dataset, then fail
             failed += 1
-            print(f"FAIL  {ref.path}@{ref.revision}: {type(err).__name__}: {str(err).splitlines()[0][:200]}", file=sys.stderr)
+            print(
+                f"FAIL  {ref.path}@{ref.revision}: {type(err).__name__}: {str(err).splitlines()[0][:200]}",
+                file=sys.stderr,
+            )
     return 1 if failed else 0
 
 

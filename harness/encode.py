@@ -138,7 +138,9 @@ class EncodeEngine:
         texts = [str(t) for t in texts]
         digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:32]
         label = label or f"{len(texts)} texts"
-        return self._cached({"kind": "text", "texts": digest, "n": len(texts)}, label, lambda: self._encode_texts(texts))
+        return self._cached(
+            {"kind": "text", "texts": digest, "n": len(texts)}, label, lambda: self._encode_texts(texts)
+        )
 
     def fused(self, texts: Sequence[str], images: ImageSource, label: str = "") -> np.ndarray:
         """Image+text embeddings: the model's own fusion, else the sum of both (reference behaviour)."""
@@ -171,8 +173,9 @@ class EncodeEngine:
         from tqdm.auto import tqdm
 
         chunks = []
-        batches = tqdm(self._loader(source), desc=f"encode {source.column}", unit="batch",
-                       disable=not self.progress, leave=False)
+        batches = tqdm(
+            self._loader(source), desc=f"encode {source.column}", unit="batch", disable=not self.progress, leave=False
+        )
         for batch in batches:
             chunks.append(self._check(to_numpy(self.model.encode_images(batch)), len(batch)))
         return _concat(chunks)

@@ -108,11 +108,14 @@ def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSou
     second = engine.images(data.second, f"{task.name} {subset} sentence2")
     pairwise = getattr(engine.model, "similarity_pairwise", None)
     similarity = np.asarray(pairwise(first, second)) if callable(pairwise) else None
-    return visual_sts(first, second, data.scores, min_score=task.min_score, max_score=task.max_score,
-                      pairwise_similarity=similarity)
+    return visual_sts(
+        first, second, data.scores, min_score=task.min_score, max_score=task.max_score, pairwise_similarity=similarity
+    )
 
 
-def compositionality_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+def compositionality_pipeline(
+    task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine
+) -> dict:
     loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
     data = loader(source, task, split, subset)
     image_emb = np.stack([_images(engine, s, task.name) for s in data.images], axis=1)

@@ -54,33 +54,78 @@ results_key = pytest.StashKey[list]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mieb", "mieb: run MIEB tasks as test cases")
-    group.addoption("--model", action="append", default=[], metavar="NAME",
-                    help="model to benchmark (repeatable): registry name, alias (clip), local checkpoint "
-                         "directory, or package.module:factory")
-    group.addoption("--datasets-dir", default=os.environ.get("MIEB_DATASETS_DIR"), metavar="DIR",
-                    help="read dataset <hf path> from DIR/<hf path> (a hub snapshot) before the hub "
-                         "[env MIEB_DATASETS_DIR]")
-    group.addoption("--results-dir", default="results", metavar="DIR", help="where result JSON files go (default: results)")
-    group.addoption("--cache-dir", default=None, metavar="DIR",
-                    help="embedding cache [env MIEB_CACHE_DIR, default ~/.cache/mieb/embeddings]")
+    group.addoption(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="model to benchmark (repeatable): registry name, alias (clip), local checkpoint "
+        "directory, or package.module:factory",
+    )
+    group.addoption(
+        "--datasets-dir",
+        default=os.environ.get("MIEB_DATASETS_DIR"),
+        metavar="DIR",
+        help="read dataset <hf path> from DIR/<hf path> (a hub snapshot) before the hub [env MIEB_DATASETS_DIR]",
+    )
+    group.addoption(
+        "--results-dir", default="results", metavar="DIR", help="where result JSON files go (default: results)"
+    )
+    group.addoption(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="embedding cache [env MIEB_CACHE_DIR, default ~/.cache/mieb/embeddings]",
+    )
     group.addoption("--batch-size", type=int, default=32, help="encode batch size (default 32)")
-    group.addoption("--device", default=None, help="torch device (default: cuda when present; worker N of xdist takes GPU N mod count)")
+    group.addoption(
+        "--device",
+        default=None,
+        help="torch device (default: cuda when present; worker N of xdist takes GPU N mod count)",
+    )
     group.addoption("--precision", choices=PRECISIONS, default="fp32", help="fp16/bf16 autocast on CUDA; CPU runs fp32")
-    group.addoption("--num-workers", type=int, default=None, help="DataLoader decode workers (default: half the CPUs, capped)")
+    group.addoption(
+        "--num-workers", type=int, default=None, help="DataLoader decode workers (default: half the CPUs, capped)"
+    )
     group.addoption("--overwrite", action="store_true", help="recompute tasks whose results already exist")
-    group.addoption("--reference", choices=MODES, default="regression",
-                    help="regression: fail below reference - tolerance; reproduce: fail outside +-tolerance; off")
-    group.addoption("--tolerance", type=float, default=None, help="absolute tolerance on main scores (default per family)")
-    group.addoption("--baseline-dir", default=None, metavar="DIR",
-                    help="results folder of a previous run to gate models without published scores")
+    group.addoption(
+        "--reference",
+        choices=MODES,
+        default="regression",
+        help="regression: fail below reference - tolerance; reproduce: fail outside +-tolerance; off",
+    )
+    group.addoption(
+        "--tolerance", type=float, default=None, help="absolute tolerance on main scores (default per family)"
+    )
+    group.addoption(
+        "--baseline-dir",
+        default=None,
+        metavar="DIR",
+        help="results folder of a previous run to gate models without published scores",
+    )
     group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
     group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
-    group.addoption("--task", action="append", default=[], metavar="NAME",
-                    help="run only this task (exact name, repeatable; unlike -k no substring matching)")
-    group.addoption("--benchmark", action="append", default=[], metavar="NAME",
-                    help='run only tasks of this benchmark, e.g. "MIEB(lite)" (repeatable)')
-    group.addoption("--task-type", action="append", default=[], metavar="TYPE",
-                    help="run only tasks of this mteb task type, e.g. ZeroShotClassification (repeatable)")
+    group.addoption(
+        "--task",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this task (exact name, repeatable; unlike -k no substring matching)",
+    )
+    group.addoption(
+        "--benchmark",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help='run only tasks of this benchmark, e.g. "MIEB(lite)" (repeatable)',
+    )
+    group.addoption(
+        "--task-type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="run only tasks of this mteb task type, e.g. ZeroShotClassification (repeatable)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -217,8 +262,12 @@ def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str
     """The loaded encoder, once per process and model."""
     from mieb_models.registry import load_model
 
-    return load_model(mieb_model_name, device=worker_device, precision=mieb_settings.precision,
-                      trust_remote_code=mieb_settings.trust_remote_code)
+    return load_model(
+        mieb_model_name,
+        device=worker_device,
+        precision=mieb_settings.precision,
+        trust_remote_code=mieb_settings.trust_remote_code,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -243,8 +292,13 @@ def mieb_engine(mieb_model, mieb_settings: Settings):
     from harness.encode import EncodeEngine
 
     cache = EmbeddingCache(mieb_settings.cache_dir or default_cache_dir())
-    return EncodeEngine(mieb_model, cache, batch_size=mieb_settings.batch_size,
-                        num_workers=mieb_settings.num_workers, progress=mieb_settings.progress)
+    return EncodeEngine(
+        mieb_model,
+        cache,
+        batch_size=mieb_settings.batch_size,
+        num_workers=mieb_settings.num_workers,
+        progress=mieb_settings.progress,
+    )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

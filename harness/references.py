@@ -57,8 +57,13 @@ def _table() -> dict[tuple[str, str], list[ReferenceCell]]:
     for name in REFERENCE_FILES:
         with folder.joinpath(name).open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle, delimiter="\t"):
-                cell = ReferenceCell(row["split"], row["hf_subset"], float(row["main_score"]),
-                                     row["dataset_revision"], row.get("source", ""))
+                cell = ReferenceCell(
+                    row["split"],
+                    row["hf_subset"],
+                    float(row["main_score"]),
+                    row["dataset_revision"],
+                    row.get("source", ""),
+                )
                 table.setdefault((row["model"], row["task_name"]), []).append(cell)
     return table
 
@@ -68,13 +73,17 @@ def reference_cells(model_name: str, task_name: str) -> list[ReferenceCell]:
     return _table().get((model_name, task_name), [])
 
 
-def baseline_cells(baseline_dir: str | Path, model_name: str, revision: str | None, task_name: str) -> list[ReferenceCell]:
+def baseline_cells(
+    baseline_dir: str | Path, model_name: str, revision: str | None, task_name: str
+) -> list[ReferenceCell]:
     """Cells from a baseline results folder (a previous run of the same model, MTEB layout)."""
     result = read_result(result_path(baseline_dir, model_name, revision, task_name))
     if result is None:
         return []
     return [
-        ReferenceCell(split, e["hf_subset"], float(e["main_score"]), result.dataset_revision, f"baseline {baseline_dir}")
+        ReferenceCell(
+            split, e["hf_subset"], float(e["main_score"]), result.dataset_revision, f"baseline {baseline_dir}"
+        )
         for split, entries in result.scores.items()
         for e in entries
     ]
@@ -102,7 +111,8 @@ def compare(
     revisions = {c.dataset_revision for c in cells}
     if revisions != {task.dataset.revision}:
         return Verdict(
-            False, True,
+            False,
+            True,
             f"{task.name}: reference computed on dataset revision {', '.join(sorted(revisions))}, "
             f"this run on {task.dataset.revision}; not compared",
         )
@@ -119,7 +129,8 @@ def compare(
     if failures:
         direction = "below" if mode == "regression" else "away from"
         return Verdict(
-            True, False,
+            True,
+            False,
             f"{task.name} {task.main_score} {direction} reference by more than tolerance {tol} "
             f"(dataset revision {task.dataset.revision}, {mode} mode): " + "; ".join(failures),
         )

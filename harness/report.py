@@ -23,7 +23,9 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
         note = "reused" if r.get("reused") else ""
         if r.get("outcome") == "failed":
             note = (note + " FAILED").strip()
-        lines.append(f"{r['task']:<{width}}  {r['type']:<28} {100 * r['main_score']:8.2f}  {r['main_score_name']:<14} {note}")
+        lines.append(
+            f"{r['task']:<{width}}  {r['type']:<28} {100 * r['main_score']:8.2f}  {r['main_score_name']:<14} {note}"
+        )
         by_model[r["model"]][r["type"]].append(r["main_score"])
     lines.append("")
     for model, types in by_model.items():
@@ -78,11 +80,19 @@ def results_table(results_dirs: Iterable, *, benchmark: str | None = None, markd
             summary = mean_task_type({t: scored.get(t, math.nan) for t in types}, types)
         else:
             summary = mean_task_type(scored, {t: types[t] for t in scored})
-        rows.append([model, f"{len(scored)}/{len(types)}", summary["Mean (TaskType)"],
-                     *[summary.get(t, math.nan) for t in type_names]])
+        rows.append(
+            [
+                model,
+                f"{len(scored)}/{len(types)}",
+                summary["Mean (TaskType)"],
+                *[summary.get(t, math.nan) for t in type_names],
+            ]
+        )
     rows.sort(key=lambda r: -r[2] if not math.isnan(r[2]) else math.inf)
     cells = [[c if isinstance(c, str) else ("-" if math.isnan(c) else f"{100 * c:.2f}") for c in r] for r in rows]
     if markdown:
-        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in cells]
+        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
+            "| " + " | ".join(r) + " |" for r in cells
+        ]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *cells, strict=False)]
     return ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=False)) for row in [header, *cells]]

@@ -10,7 +10,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ class TaskResult:
     dataset_revision: str
     scores: dict[str, list[dict[str, Any]]]
     evaluation_time: float = 0.0
-    date: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    date: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def main_score(self) -> float:
         """The task's score: the mean main score over every split and subset (mteb ``get_score``)."""

@@ -35,7 +35,9 @@ def check_modalities(task: TaskSpec, engine: EncodeEngine) -> None:
     meta = engine.model.meta
     if not has_modalities(meta, task.modalities):
         missing = sorted(set(task.modalities) - set(meta.modalities))
-        raise TaskSkipped(f"{meta.name} has no {' or '.join(missing)} encoder; {task.name} needs {', '.join(task.modalities)}")
+        raise TaskSkipped(
+            f"{meta.name} has no {' or '.join(missing)} encoder; {task.name} needs {', '.join(task.modalities)}"
+        )
 
 
 def run_task(
@@ -81,7 +83,12 @@ def run_task(
 def _entry(task: TaskSpec, subset: str, metrics: dict) -> dict:
     if task.main_score not in metrics:
         raise KeyError(f"{task.name}: evaluator returned no {task.main_score!r} (got {sorted(metrics)})")
-    return {"hf_subset": subset, "languages": list(task.subsets[subset]), "main_score": metrics[task.main_score], **metrics}
+    return {
+        "hf_subset": subset,
+        "languages": list(task.subsets[subset]),
+        "main_score": metrics[task.main_score],
+        **metrics,
+    }
 
 
 def _run_aggregate(
@@ -98,13 +105,15 @@ def _run_aggregate(
         return RunOutcome(previous, path, reused=True)
     raw = get_task(task.aggregate_of)
     start = time.perf_counter()
-    raw_outcome = run_task(raw, engine, source, results_dir, overwrite=overwrite,
-                           subsets=list(task.subsets), splits=list(task.eval_splits))
+    raw_outcome = run_task(
+        raw, engine, source, results_dir, overwrite=overwrite, subsets=list(task.subsets), splits=list(task.eval_splits)
+    )
     scores = {}
     for split in task.eval_splits:
         value = aggregate_subsets(raw_outcome.result.scores.get(split, []), list(task.subsets))
-        scores[split] = [{"hf_subset": "default", "languages": list(task.languages), "main_score": value,
-                          task.main_score: value}]
+        scores[split] = [
+            {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
+        ]
     result = TaskResult(task.name, task.dataset.revision, scores, time.perf_counter() - start)
     write_result(path, result)
     return RunOutcome(result, path, reused=False)

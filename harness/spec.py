@@ -72,9 +72,7 @@ class TaskSpec:
     main_score: str
     modalities: tuple[str, ...]
     benchmarks: tuple[str, ...]
-    subsets: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: MappingProxyType({"default": ("eng-Latn",)})
-    )
+    subsets: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({"default": ("eng-Latn",)}))
     loader: str = "default"
     input_column: str = "image"
     label_column: str = "label"
@@ -210,9 +208,7 @@ def get_tasks(
         selected = [t for t in selected if t.name in members]
     if languages is not None:
         wanted = set(languages)
-        selected = [
-            t for t in selected if any(lang in wanted or lang.split("-")[0] in wanted for lang in t.languages)
-        ]
+        selected = [t for t in selected if any(lang in wanted or lang.split("-")[0] in wanted for lang in t.languages)]
     if modalities is not None:
         selected = [t for t in selected if set(t.modalities) <= set(modalities)]
     return tuple(selected)

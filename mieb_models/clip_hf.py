@@ -23,8 +23,14 @@ class HFCLIPEncoder(TorchEncoder):
     model_class = "CLIPModel"
     text_padding: str | bool = True
 
-    def __init__(self, meta: ModelMeta, source: str, device: str | None = None, precision: str = "fp32",
-                 trust_remote_code: bool = False):
+    def __init__(
+        self,
+        meta: ModelMeta,
+        source: str,
+        device: str | None = None,
+        precision: str = "fp32",
+        trust_remote_code: bool = False,
+    ):
         super().__init__(device, precision)
         import transformers
 
@@ -63,8 +69,15 @@ def _is_local(source: str) -> bool:
     return Path(source).is_dir()
 
 
-def load_hf_clip(meta: ModelMeta, *, source: str | None = None, device: str | None = None,
-                 precision: str = "fp32", trust_remote_code: bool = False, **_: Any) -> HFCLIPEncoder:
+def load_hf_clip(
+    meta: ModelMeta,
+    *,
+    source: str | None = None,
+    device: str | None = None,
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+    **_: Any,
+) -> HFCLIPEncoder:
     """Loader for registry entries and local directories holding a ``CLIPModel`` checkpoint."""
     return HFCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
 

@@ -20,7 +20,8 @@ def write_clip_tokenizer_files(directory: str | Path) -> Path:
     """Write ``vocab.json``, ``merges.txt`` and the tokenizer configs into ``directory``."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    lines = gzip.open(default_bpe()).read().decode("utf-8").split("\n")[1 : N_MERGES + 1]
+    with gzip.open(default_bpe()) as handle:
+        lines = handle.read().decode("utf-8").split("\n")[1 : N_MERGES + 1]
     merges = [tuple(line.split()) for line in lines]
     vocab = list(bytes_to_unicode().values())
     vocab = vocab + [v + "</w>" for v in vocab] + ["".join(m) for m in merges]

@@ -106,7 +106,9 @@ def get_model_meta(spec: str) -> ModelMeta:
     if ":" in spec and not spec.startswith(("/", ".")):
         return _factory_meta(spec)
     known = [*_entries(), *_aliases()]
-    if spec.startswith((".", "/", "~")) or "/" in spec and not any(n.startswith(spec.split("/")[0] + "/") for n in known):
+    if spec.startswith((".", "/", "~")) or (
+        "/" in spec and not any(n.startswith(spec.split("/")[0] + "/") for n in known)
+    ):
         raise UnknownNameError("model (not a registry name, and no such directory)", spec, known)
     raise UnknownNameError("model", spec, known)
 
@@ -204,8 +206,7 @@ def load_model(
     meta = spec if isinstance(spec, ModelMeta) else get_model_meta(spec)
     if meta.needs_remote_code and not trust_remote_code:
         raise RemoteCodeRefused(
-            f"{meta.name} runs code from its repository (trust_remote_code). "
-            "Pass --trust-remote-code to allow it."
+            f"{meta.name} runs code from its repository (trust_remote_code). Pass --trust-remote-code to allow it."
         )
     if "factory" in meta.loader_kwargs:
         return _load_factory(meta, device=device, precision=precision)

@@ -79,13 +79,17 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         name="VidoreSyntheticDocQAAIRetrieval",
         type="DocumentUnderstanding",
         category="t2i",
-        dataset=DatasetRef("vidore/syntheticDocQA_artificial_intelligence_test_beir", "2d9ebea5a1c6e9ef4a3b902a612f605dca11261c"),
+        dataset=DatasetRef(
+            "vidore/syntheticDocQA_artificial_intelligence_test_beir", "2d9ebea5a1c6e9ef4a3b902a612f605dca11261c"
+        ),
         eval_splits=("test",),
         main_score="ndcg_at_5",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/syntheticDocQA_artificial_intelligence_test_beir", "12c5b7a81fc19d66f1844642acdb88e8ad79af16"),
+        reference_dataset=DatasetRef(
+            "mteb/syntheticDocQA_artificial_intelligence_test_beir", "12c5b7a81fc19d66f1844642acdb88e8ad79af16"
+        ),
     ),
     TaskSpec(
         name="VidoreSyntheticDocQAEnergyRetrieval",
@@ -97,30 +101,40 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/syntheticDocQA_energy_test_beir", "eda52c9a0519252cfaacb7ae5e5da516b7d4b8cb"),
+        reference_dataset=DatasetRef(
+            "mteb/syntheticDocQA_energy_test_beir", "eda52c9a0519252cfaacb7ae5e5da516b7d4b8cb"
+        ),
     ),
     TaskSpec(
         name="VidoreSyntheticDocQAGovernmentReportsRetrieval",
         type="DocumentUnderstanding",
         category="t2i",
-        dataset=DatasetRef("vidore/syntheticDocQA_government_reports_test_beir", "b4909afa930f81282fd20601e860668073ad02aa"),
+        dataset=DatasetRef(
+            "vidore/syntheticDocQA_government_reports_test_beir", "b4909afa930f81282fd20601e860668073ad02aa"
+        ),
         eval_splits=("test",),
         main_score="ndcg_at_5",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/syntheticDocQA_government_reports_test_beir", "ec534abea699035a18f9fd76f215277de9db9600"),
+        reference_dataset=DatasetRef(
+            "mteb/syntheticDocQA_government_reports_test_beir", "ec534abea699035a18f9fd76f215277de9db9600"
+        ),
     ),
     TaskSpec(
         name="VidoreSyntheticDocQAHealthcareIndustryRetrieval",
         type="DocumentUnderstanding",
         category="t2i",
-        dataset=DatasetRef("vidore/syntheticDocQA_healthcare_industry_test_beir", "f9e25d5b6e13e1ad9f5c3cce202565031b3ab164"),
+        dataset=DatasetRef(
+            "vidore/syntheticDocQA_healthcare_industry_test_beir", "f9e25d5b6e13e1ad9f5c3cce202565031b3ab164"
+        ),
         eval_splits=("test",),
         main_score="ndcg_at_5",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/syntheticDocQA_healthcare_industry_test_beir", "81d53880628d641aaf7365f3b2e65f57c814ecca"),
+        reference_dataset=DatasetRef(
+            "mteb/syntheticDocQA_healthcare_industry_test_beir", "81d53880628d641aaf7365f3b2e65f57c814ecca"
+        ),
     ),
 )

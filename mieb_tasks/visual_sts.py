@@ -73,9 +73,11 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        subsets=subsets({
-            "en-en": ("eng-Latn",),
-        }),
+        subsets=subsets(
+            {
+                "en-en": ("eng-Latn",),
+            }
+        ),
         loader="sts",
         aggregate_of="STS17MultilingualVisualSTS",
     ),
@@ -88,9 +90,11 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        subsets=subsets({
-            "en": ("eng-Latn",),
-        }),
+        subsets=subsets(
+            {
+                "en": ("eng-Latn",),
+            }
+        ),
         loader="sts",
         aggregate_of="STSBenchmarkMultilingualVisualSTS",
     ),
@@ -103,19 +107,21 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Img)",),
-        subsets=subsets({
-            "ar-ar": ("ara-Arab",),
-            "en-ar": ("eng-Latn", "ara-Arab"),
-            "en-de": ("eng-Latn", "deu-Latn"),
-            "en-en": ("eng-Latn",),
-            "en-tr": ("eng-Latn", "tur-Latn"),
-            "es-en": ("spa-Latn", "eng-Latn"),
-            "es-es": ("spa-Latn",),
-            "fr-en": ("fra-Latn", "eng-Latn"),
-            "it-en": ("ita-Latn", "eng-Latn"),
-            "ko-ko": ("kor-Hang",),
-            "nl-en": ("nld-Latn", "eng-Latn"),
-        }),
+        subsets=subsets(
+            {
+                "ar-ar": ("ara-Arab",),
+                "en-ar": ("eng-Latn", "ara-Arab"),
+                "en-de": ("eng-Latn", "deu-Latn"),
+                "en-en": ("eng-Latn",),
+                "en-tr": ("eng-Latn", "tur-Latn"),
+                "es-en": ("spa-Latn", "eng-Latn"),
+                "es-es": ("spa-Latn",),
+                "fr-en": ("fra-Latn", "eng-Latn"),
+                "it-en": ("ita-Latn", "eng-Latn"),
+                "ko-ko": ("kor-Hang",),
+                "nl-en": ("nld-Latn", "eng-Latn"),
+            }
+        ),
         loader="sts",
     ),
     TaskSpec(
@@ -127,18 +133,20 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Img)",),
-        subsets=subsets({
-            "de": ("deu-Latn",),
-            "en": ("eng-Latn",),
-            "es": ("spa-Latn",),
-            "fr": ("fra-Latn",),
-            "it": ("ita-Latn",),
-            "nl": ("nld-Latn",),
-            "pl": ("pol-Latn",),
-            "pt": ("por-Latn",),
-            "ru": ("rus-Cyrl",),
-            "zh": ("zho-Hans",),
-        }),
+        subsets=subsets(
+            {
+                "de": ("deu-Latn",),
+                "en": ("eng-Latn",),
+                "es": ("spa-Latn",),
+                "fr": ("fra-Latn",),
+                "it": ("ita-Latn",),
+                "nl": ("nld-Latn",),
+                "pl": ("pol-Latn",),
+                "pt": ("por-Latn",),
+                "ru": ("rus-Cyrl",),
+                "zh": ("zho-Hans",),
+            }
+        ),
         loader="sts",
     ),
     TaskSpec(
@@ -150,18 +158,20 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Multilingual)", "MIEB(lite)"),
-        subsets=subsets({
-            "ko-ko": ("kor-Hang",),
-            "ar-ar": ("ara-Arab",),
-            "en-ar": ("eng-Latn", "ara-Arab"),
-            "en-de": ("eng-Latn", "deu-Latn"),
-            "en-tr": ("eng-Latn", "tur-Latn"),
-            "es-en": ("spa-Latn", "eng-Latn"),
-            "es-es": ("spa-Latn",),
-            "fr-en": ("fra-Latn", "eng-Latn"),
-            "it-en": ("ita-Latn", "eng-Latn"),
-            "nl-en": ("nld-Latn", "eng-Latn"),
-        }),
+        subsets=subsets(
+            {
+                "ko-ko": ("kor-Hang",),
+                "ar-ar": ("ara-Arab",),
+                "en-ar": ("eng-Latn", "ara-Arab"),
+                "en-de": ("eng-Latn", "deu-Latn"),
+                "en-tr": ("eng-Latn", "tur-Latn"),
+                "es-en": ("spa-Latn", "eng-Latn"),
+                "es-es": ("spa-Latn",),
+                "fr-en": ("fra-Latn", "eng-Latn"),
+                "it-en": ("ita-Latn", "eng-Latn"),
+                "nl-en": ("nld-Latn", "eng-Latn"),
+            }
+        ),
         loader="sts",
         aggregate_of="STS17MultilingualVisualSTS",
     ),
@@ -174,17 +184,19 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         main_score="cosine_spearman",
         modalities=("image",),
         benchmarks=("MIEB(Multilingual)", "MIEB(lite)"),
-        subsets=subsets({
-            "de": ("deu-Latn",),
-            "es": ("spa-Latn",),
-            "fr": ("fra-Latn",),
-            "it": ("ita-Latn",),
-            "nl": ("nld-Latn",),
-            "pl": ("pol-Latn",),
-            "pt": ("por-Latn",),
-            "ru": ("rus-Cyrl",),
-            "zh": ("zho-Hans",),
-        }),
+        subsets=subsets(
+            {
+                "de": ("deu-Latn",),
+                "es": ("spa-Latn",),
+                "fr": ("fra-Latn",),
+                "it": ("ita-Latn",),
+                "nl": ("nld-Latn",),
+                "pl": ("pol-Latn",),
+                "pt": ("por-Latn",),
+                "ru": ("rus-Cyrl",),
+                "zh": ("zho-Hans",),
+            }
+        ),
         loader="sts",
         aggregate_of="STSBenchmarkMultilingualVisualSTS",
     ),

@@ -63,7 +63,9 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         zero_shot_scoring="cosine",
         type="ZeroShotClassification",
         category="i2t",
-        dataset=DatasetRef("clip-benchmark/wds_vtab-clevr_closest_object_distance", "ec9c04224a95836ca0344a6000ec8d8bc8a6d4f2"),
+        dataset=DatasetRef(
+            "clip-benchmark/wds_vtab-clevr_closest_object_distance", "ec9c04224a95836ca0344a6000ec8d8bc8a6d4f2"
+        ),
         eval_splits=("test",),
         main_score="accuracy",
         modalities=("image", "text"),
@@ -71,7 +73,9 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         input_column="webp",
         label_column="cls",
         prompts=fixed("{} shapes.", ["very nearby", "nearby", "near", "", "distant", "very distant"]),
-        reference_dataset=DatasetRef("mteb/wds_vtab-clevr_closest_object_distance", "d2777bb7428d8d74d951b57de0bc2ca5408c4fd4"),
+        reference_dataset=DatasetRef(
+            "mteb/wds_vtab-clevr_closest_object_distance", "d2777bb7428d8d74d951b57de0bc2ca5408c4fd4"
+        ),
     ),
     TaskSpec(
         name="CLEVRCountZeroShot",
@@ -138,7 +142,9 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         input_column="jpg",
         label_column="cls",
-        prompts=fixed("a photo of a {} looking face.", ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]),
+        prompts=fixed(
+            "a photo of a {} looking face.", ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+        ),
         reference_dataset=DatasetRef("mteb/wds_fer2013", "d9cabab388cb32bc071a1601ef68cb2f70ca0ba7"),
     ),
     TaskSpec(

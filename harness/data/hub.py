@@ -42,6 +42,13 @@ class DataSource:
         candidate = Path(self.datasets_dir, *ref.path.split("/"))
         return candidate if candidate.is_dir() else None
 
+    def identity(self, ref: DatasetRef) -> str:
+        """What the data is, for cache keys: hub path@revision, or a local mirror's content stamp."""
+        local = self.local_path(ref)
+        if local is None:
+            return f"{ref.path}@{ref.revision}"
+        return f"{ref.path}@local-{Path(_local_arrow_cache(local)).name}"
+
     def config_names(self, ref: DatasetRef) -> list[str]:
         """The dataset's configs (``corpus``, ``queries`` ... or language pairs)."""
         import datasets
@@ -71,8 +78,13 @@ class DataSource:
         except (FileNotFoundError, ConnectionError, OSError, ValueError) as err:
             raise DatasetUnavailable(self.remedy(ref, err)) from err
         except Exception as err:  # datasets raises many hub error types; name the remedy for all
-            if type(err).__name__ in {"DatasetNotFoundError", "HfHubHTTPError", "LocalEntryNotFoundError",
-                                       "RepositoryNotFoundError", "RevisionNotFoundError"}:
+            if type(err).__name__ in {
+                "DatasetNotFoundError",
+                "HfHubHTTPError",
+                "LocalEntryNotFoundError",
+                "RepositoryNotFoundError",
+                "RevisionNotFoundError",
+            }:
                 raise DatasetUnavailable(self.remedy(ref, err)) from err
             raise
 
@@ -97,7 +109,27 @@ def _load_split(source: DataSource, ref: DatasetRef, split: str, config: str | N
     import datasets
 
     location, revision = source._location(ref)
-    return source._guard(ref, lambda: datasets.load_dataset(location, config, split=split, revision=revision))
+    cache_dir = _local_arrow_cache(Path(location)) if revision is None else None
+    return source._guard(
+        ref, lambda: datasets.load_dataset(location, config, split=split, revision=revision, cache_dir=cache_dir)
+    )
+
+
+def _local_arrow_cache(folder: Path) -> str:
+    """A datasets cache folder private to one local snapshot and its current files.
+
+    ``datasets`` keys the Arrow cache of a local folder by dataset name and config, not by the
+    folder's path or content, so two mirrors of ``org/name`` would share (stale) cached data.
+    """
+    import hashlib
+
+    import datasets
+
+    digest = hashlib.sha256(str(folder.resolve()).encode())
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return str(Path(datasets.config.HF_DATASETS_CACHE) / "mieb-local" / digest.hexdigest()[:24])
 
 
 def write_snapshot(directory: str | os.PathLike[str], configs: Mapping[str, Mapping[str, Any]]) -> Path:

@@ -7,7 +7,7 @@ dataset (``ImageSource``) and are decoded later, in the encoder's worker process
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -64,14 +64,12 @@ def column(dataset: Any, name: str) -> list[Any]:
     return dataset.data.column(name).to_pylist()
 
 
-def _identity(task: TaskSpec, config: str | None, split: str) -> str:
-    return f"{task.dataset.path}@{task.dataset.revision}/{config or 'default'}/{split}"
-
-
-def _images(task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
+def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
     if name not in dataset.column_names:
-        raise KeyError(f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})")
-    return ImageSource(dataset, _identity(task, config, split), name)
+        raise KeyError(
+            f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})"
+        )
+    return ImageSource(dataset, f"{source.identity(task.dataset)}/{config or 'default'}/{split}", name)
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
@@ -91,7 +89,9 @@ def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledIma
     if split == task.train_split and task.drop_train_rows:
         drop = set(task.drop_train_rows)
         dataset = dataset.select([i for i in range(len(dataset)) if i not in drop])
-    images = _images(task, dataset, None, split, task.input_column)
+    images = _images(source, task, dataset, None, split, task.input_column)
+    if split == task.train_split and task.drop_train_rows:
+        images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     values = column(dataset, task.label_column)
     if task.loader == "multilabel":
         return LabeledImages(images, [list(v) for v in values])
@@ -116,7 +116,9 @@ def beir(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retriev
     prefix = "" if subset == "default" else f"{subset}-"
     configs = source.config_names(task.dataset)
     query_config = _first_present(configs, [f"{prefix}query", f"{prefix}queries"], task)
-    qrels_config = _first_present(configs, [f"{prefix}default", f"{prefix}qrels"] if prefix else ["default", "qrels"], task)
+    qrels_config = _first_present(
+        configs, [f"{prefix}default", f"{prefix}qrels"] if prefix else ["default", "qrels"], task
+    )
     corpus_config = _first_present(configs, [f"{prefix}corpus"], task)
     corpus = _side(source, task, corpus_config, split, task.document_modalities())
     queries = _side(source, task, query_config, split, task.query_modalities())
@@ -144,7 +146,7 @@ def _side(source: DataSource, task: TaskSpec, config: str, split: str, modalitie
         if "title" in dataset.column_names:
             titles = column(dataset, "title")
             texts = [f"{title} {text}" if title else text for title, text in zip(titles, texts, strict=True)]
-    images = _images(task, dataset, config, split, "image") if "image" in modalities else None
+    images = _images(source, task, dataset, config, split, "image") if "image" in modalities else None
     return Side(ids, texts, images)
 
 
@@ -176,10 +178,12 @@ def vidore(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retri
     queries_ds = source.load(task.dataset, split, "queries")
     corpus_ds = source.load(task.dataset, split, "corpus")
     qrels_ds = source.load(task.dataset, split, "qrels")
-    queries = Side([f"query-{split}-{q}" for q in column(queries_ds, "query-id")], [str(t) for t in column(queries_ds, "query")])
+    queries = Side(
+        [f"query-{split}-{q}" for q in column(queries_ds, "query-id")], [str(t) for t in column(queries_ds, "query")]
+    )
     corpus = Side(
         [f"corpus-{split}-{c}" for c in column(corpus_ds, "corpus-id")],
-        images=_images(task, corpus_ds, "corpus", split, "image"),
+        images=_images(source, task, corpus_ds, "corpus", split, "image"),
     )
     qrels = qrels_dict(
         [f"query-{split}-{q}" for q in column(qrels_ds, "query-id")],
@@ -193,7 +197,7 @@ def captions_per_language(source: DataSource, task: TaskSpec, split: str, subset
     """XM3600 / WIT layout: one split per language; rows hold an image and its list of captions."""
     dataset = source.load(task.dataset, subset)
     image_ids = [str(i) for i in column(dataset, "image_id")]
-    corpus = Side([f"corpus-{i}" for i in image_ids], images=_images(task, dataset, None, subset, "image"))
+    corpus = Side([f"corpus-{i}" for i in image_ids], images=_images(source, task, dataset, None, subset, "image"))
     query_ids, texts, qrels = [], [], {}
     for image_id, captions in zip(image_ids, column(dataset, "captions"), strict=True):
         for k, caption in enumerate(captions):
@@ -220,13 +224,18 @@ def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
         for j, choice in enumerate(choices):
             cid = corpus_index.setdefault(choice, f"corpus-{split}-{len(corpus_index)}")
             qrels[qid][cid] = max(qrels[qid].get(cid, 0), int(j == correct))
-    queries = Side(query_ids, questions, _images(task, dataset, task.name, split, "image"))
+    queries = Side(query_ids, questions, _images(source, task, dataset, task.name, split, "image"))
     corpus = Side(list(corpus_index.values()), list(corpus_index))
     return finish_retrieval(queries, corpus, qrels, task)
 
 
-RETRIEVAL_LOADERS = {"beir": beir, "vidore": vidore, "xm3600": captions_per_language, "wit": captions_per_language,
-                     "cvbench": cvbench}
+RETRIEVAL_LOADERS = {
+    "beir": beir,
+    "vidore": vidore,
+    "xm3600": captions_per_language,
+    "wit": captions_per_language,
+    "cvbench": cvbench,
+}
 
 
 def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
@@ -241,8 +250,8 @@ def image_pairs(source: DataSource, task: TaskSpec, split: str, subset: str) -> 
     config = None if subset == "default" else subset
     dataset = source.load(task.dataset, split, config)
     return ImagePairs(
-        _images(task, dataset, config, split, "sentence1"),
-        _images(task, dataset, config, split, "sentence2"),
+        _images(source, task, dataset, config, split, "sentence1"),
+        _images(source, task, dataset, config, split, "sentence2"),
         np.asarray(column(dataset, "score"), dtype=np.float64),
     )
 
@@ -251,7 +260,7 @@ def pair_samples(source: DataSource, task: TaskSpec, split: str, subset: str) ->
     """One row per sample, one image per image column and one text per text column."""
     split_to_read = _resolve_split(source, task, split, None)
     dataset = source.load(task.dataset, split_to_read)
-    images = [_images(task, dataset, None, split_to_read, c) for c in task.image_columns]
+    images = [_images(source, task, dataset, None, split_to_read, c) for c in task.image_columns]
     texts = [[str(t) for t in column(dataset, c)] for c in task.text_columns]
     return PairSamples(images, texts)
 
@@ -264,7 +273,9 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     position = {str(c): i for i, c in enumerate(column(corpus, "id"))}
     correct: dict[str, int] = {}
     wrong: dict[str, list[int]] = {}
-    for q, c, s in zip(column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"), strict=True):
+    for q, c, s in zip(
+        column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"), strict=True
+    ):
         if int(s) > 0:
             correct[str(q)] = position[str(c)]
         else:
@@ -272,7 +283,7 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     query_ids = [str(q) for q in column(queries, "id")]
     texts = [str(t) for t in column(queries, "text")]
     kept = [i for i, q in enumerate(query_ids) if q in correct and len(wrong.get(q, ())) >= 9]
-    rows = [[correct[query_ids[i]]] + wrong[query_ids[i]][:9] for i in kept]
-    base = _images(task, corpus, "corpus", "corpus", "image")
+    rows = [[correct[query_ids[i]], *wrong[query_ids[i]][:9]] for i in kept]
+    base = _images(source, task, corpus, "corpus", "corpus", "image")
     images = [base.select([r[j] for r in rows]) for j in range(10)]
     return PairSamples(images, [[texts[i] for i in kept]])

@@ -226,17 +226,33 @@ def _mrr_reference(results, qrels, k):
     return out
 
 
-def test_mrr_and_full_score_dict_match_oracle_on_random_runs():
+def test_mrr_matches_hand_written_reference_on_random_runs():
     rng = np.random.default_rng(99)
     ks = (1, 3, 5, 10)
     for _ in range(200):
         scores, indices, qids, cids, qrels = _random_problem(rng)
         results = results_from_arrays(scores, indices, qids, cids, _kept(qrels))
-        kept_ids, ours, _ = per_query_metrics(scores, indices, qids, cids, qrels, ks)
+        _, ours, _ = per_query_metrics(scores, indices, qids, cids, qrels, ks)
         for k in ks:
             assert ours[f"mrr_{k}"].tolist() == _mrr_reference(results, qrels, k)
-        full = retrieval_metrics(scores, indices, qids, cids, qrels, ks)
-        assert_same(full, oracle_scores(results, qrels, ks))
+
+
+@pytest.mark.parametrize("skip_first", [False, True])
+def test_full_score_dict_matches_oracle_on_random_runs(skip_first):
+    rng = np.random.default_rng(100 + skip_first)
+    ks = (1, 3, 10)
+    for _ in range(50):
+        scores, indices, qids, cids, qrels = _random_problem(rng)
+        if skip_first:  # no exact tie at the top: the dropped document is then well defined
+            scores = scores + np.where(scores == scores.max(axis=1, keepdims=True),
+                                       np.float32(0.0), np.float32(-0.01))
+        results = results_from_arrays(scores, indices, qids, cids, _kept(qrels))
+        if skip_first:
+            top = {q: max(d.values()) for q, d in results.items() if d}
+            if any(sum(v == top[q] for v in d.values()) > 1 for q, d in results.items() if d):
+                continue
+        full = retrieval_metrics(scores, indices, qids, cids, qrels, ks, skip_first)
+        assert_same(full, oracle_scores(results, qrels, ks, skip_first))
 
 
 def test_key_order_matches_make_score_dict():

@@ -149,3 +149,28 @@ def clip_tokenizer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mieb_models.clip_tokenizer import write_clip_tokenizer_files
 
     return write_clip_tokenizer_files(tmp_path_factory.mktemp("clip_tokenizer"))
+
+
+@pytest.fixture(scope="session")
+def clip_dir(tmp_path_factory: pytest.TempPathFactory, clip_tokenizer_dir: Path) -> Path:
+    """A tiny transformers CLIPModel with the real CLIP BPE tokenizer."""
+    import shutil
+
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+
+    path = tmp_path_factory.mktemp("clip")
+    for file in clip_tokenizer_dir.iterdir():
+        shutil.copy(file, path / file.name)
+    processor = CLIPProcessor(
+        image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+        tokenizer=CLIPTokenizer.from_pretrained(path),
+    )
+    text = dict(vocab_size=49408, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                max_position_embeddings=77)
+    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                  image_size=32, patch_size=8)
+    torch.manual_seed(0)
+    CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(path)
+    processor.save_pretrained(path)
+    return path

@@ -1,5 +1,6 @@
 """A custom encoder in plain torch; run it with ``--model example_encoder:build``."""
 
+import numpy as np
 import torch
 
 from mieb_models.base import ModelMeta
@@ -16,8 +17,8 @@ class ExampleEncoder:
         self.projection = torch.randn(3 * 8 * 8, 64, generator=torch.Generator().manual_seed(0)).to(device)
 
     def preprocess(self, image):  # one RGB PIL image -> tensor; runs in DataLoader workers
-        pixels = torch.tensor(list(image.resize((8, 8)).getdata()), dtype=torch.float32)
-        return pixels.T.reshape(3, 8, 8) / 255
+        pixels = np.asarray(image.resize((8, 8)), dtype=np.float32) / 255
+        return torch.from_numpy(pixels).permute(2, 0, 1)
 
     def encode_images(self, images):  # the stacked batch of preprocess() outputs
         return (images.to(self.device).flatten(1) @ self.projection).cpu()

@@ -24,16 +24,23 @@ def digit_images(n: int, *, offset: int = 0, size: int = 32) -> tuple[list, np.n
     return images, digits.target[idx].astype(np.int64)
 
 
-def write_classification(root: Path, path: str, *, image_column: str = "image", label_column: str = "label",
-                         n_train: int = 200, n_test: int = 100, config: str = "default",
-                         test_split: str = "test") -> Path:
+def write_classification(
+    root: Path,
+    path: str,
+    *,
+    image_column: str = "image",
+    label_column: str = "label",
+    n_train: int = 200,
+    n_test: int = 100,
+    config: str = "default",
+    test_split: str = "test",
+) -> Path:
     """A single-config dataset with train/test splits, an Image column and a ClassLabel column."""
     import datasets
 
     from harness.data.hub import write_snapshot
 
-    features = datasets.Features({image_column: datasets.Image(),
-                                  label_column: datasets.ClassLabel(names=DIGIT_NAMES)})
+    features = datasets.Features({image_column: datasets.Image(), label_column: datasets.ClassLabel(names=DIGIT_NAMES)})
     splits = {}
     for split, n, offset in (("train", n_train, 0), (test_split, n_test, 1000)):
         images, labels = digit_images(n, offset=offset)
