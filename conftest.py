@@ -1,3 +1,7 @@
-"""Repository-root pytest wiring: the pytester fixture for the plugin's own tests."""
+"""Repository-root pytest wiring: keep build outputs and virtualenvs out of collection.
 
-pytest_plugins = ["pytester"]
+The mieb plugin itself is registered through the ``pytest11`` entry point (see pyproject.toml),
+so the benchmark works the same from an installed package as from this checkout.
+"""
+
+collect_ignore_glob = [".venv/*", "build/*", "results/*"]

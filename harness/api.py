@@ -19,7 +19,7 @@ log = logging.getLogger("mieb")
 
 
 def get_model(
-    name: str, *, device: str | None = None, precision: str = "fp32", trust_remote_code: bool = False
+    name: str, *, device: str | None = None, precision: str | None = None, trust_remote_code: bool = False
 ) -> Encoder:
     """Load a model by registry name, alias, local checkpoint directory or ``module:factory``."""
     return load_model(name, device=device, precision=precision, trust_remote_code=trust_remote_code)

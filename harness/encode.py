@@ -25,6 +25,10 @@ log = logging.getLogger("mieb.encode")
 MAX_WORKERS = 8  # more decode workers than this oversubscribes CPUs shared with the model
 
 
+class ModelOutputError(ValueError):
+    """A model returned unusable embeddings (NaN, wrong count, changing dimension)."""
+
+
 @dataclass(frozen=True)
 class ImageSource:
     """Images stored in one column of a dataset split, optionally a subset of its rows."""
@@ -200,9 +204,11 @@ class EncodeEngine:
 
     def _check(self, array: np.ndarray, expected_rows: int) -> np.ndarray:
         if array.shape[0] != expected_rows:
-            raise ValueError(f"{self.model.meta.name} returned {array.shape[0]} embeddings for {expected_rows} inputs")
+            raise ModelOutputError(
+                f"{self.model.meta.name} returned {array.shape[0]} embeddings for {expected_rows} inputs"
+            )
         if not np.isfinite(array).all():
-            raise ValueError(f"{self.model.meta.name} returned NaN or infinite embeddings")
+            raise ModelOutputError(f"{self.model.meta.name} returned NaN or infinite embeddings")
         return array
 
 
@@ -211,7 +217,7 @@ def _concat(chunks: list[np.ndarray]) -> np.ndarray:
         return np.zeros((0, 0), dtype=np.float32)
     dims = {c.shape[1] for c in chunks}
     if len(dims) > 1:
-        raise ValueError(f"embedding dimension changed between batches: {sorted(dims)}")
+        raise ModelOutputError(f"embedding dimension changed between batches: {sorted(dims)}")
     return np.concatenate(chunks, axis=0)
 
 

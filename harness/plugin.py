@@ -38,7 +38,7 @@ class Settings:
     cache_dir: str | None
     batch_size: int
     device: str | None
-    precision: str
+    precision: str | None
     num_workers: int | None
     overwrite: bool
     reference: str
@@ -83,7 +83,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="torch device (default: cuda when present; worker N of xdist takes GPU N mod count)",
     )
-    group.addoption("--precision", choices=PRECISIONS, default="fp32", help="fp16/bf16 autocast on CUDA; CPU runs fp32")
+    group.addoption(
+        "--precision",
+        choices=PRECISIONS,
+        default=None,
+        help="fp16/bf16 autocast on CUDA; CPU runs fp32 (default: the precision the reference runs the model in)",
+    )
     group.addoption(
         "--num-workers", type=int, default=None, help="DataLoader decode workers (default: half the CPUs, capped)"
     )

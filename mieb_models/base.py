@@ -45,6 +45,8 @@ class ModelMeta:
     open_weights: bool = True
     reference: str | None = None
     loader_kwargs: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Precision the reference implementation runs this model in on CUDA (CPU always runs fp32).
+    reference_precision: str = "fp32"
 
     def with_revision(self, revision: str | None) -> ModelMeta:
         return replace(self, revision=revision)

@@ -96,6 +96,7 @@ def _meta(name: str, revision: str | None, architecture: str, dim: int, params: 
         aliases=aliases,
         reference=reference or f"https://huggingface.co/{name}",
         loader_kwargs={"open_clip_name": architecture, "pretrained": tag} if tag else {},
+        reference_precision="fp16",  # the reference wrapper runs open_clip under CUDA autocast
     )
 
 

@@ -199,11 +199,15 @@ def load_model(
     spec: str | ModelMeta,
     *,
     device: str | None = None,
-    precision: str = "fp32",
+    precision: str | None = None,
     trust_remote_code: bool = False,
 ) -> Encoder:
-    """Load a model; the encoder's ``meta`` carries the pinned name and revision."""
+    """Load a model; the encoder's ``meta`` carries the pinned name and revision.
+
+    ``precision=None`` uses the precision the reference implementation runs the model in.
+    """
     meta = spec if isinstance(spec, ModelMeta) else get_model_meta(spec)
+    precision = precision or meta.reference_precision
     if meta.needs_remote_code and not trust_remote_code:
         raise RemoteCodeRefused(
             f"{meta.name} runs code from its repository (trust_remote_code). Pass --trust-remote-code to allow it."

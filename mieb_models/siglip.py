@@ -2,10 +2,11 @@
 metadata for the MLLM embedders of the published results (E5-V, VLM2Vec), which do not load yet.
 
 Parity with the reference wrappers (mteb ``SiglipModelWrapper``, ``ALIGNModel``, ``JinaCLIPModel``):
-- SigLIP: the checkpoint's image processor per image; text ``padding="max_length"`` and truncation at
-  the tokenizer's maximum length (what the processor does with no explicit ``max_length``), every
-  tokenizer output passed on; ``get_*_features(...).pooler_output``, unnormalised, fp32.
-- ALIGN: the same, with text padded to the longest in the batch (ALIGN pools the [CLS] token).
+- SigLIP: the checkpoint's image processor per image; text through the processor's own call,
+  ``padding="max_length", truncation=True`` with no explicit ``max_length`` (so the processor's or
+  tokenizer's maximum length applies, capped at the model's position limit), every output passed
+  on; ``get_*_features(...).pooler_output``, unnormalised, fp32.
+- ALIGN: the same with ``padding=True`` (the processor's default ``max_length`` still truncates).
 - jina-clip: the repository's own ``encode_image``/``encode_text`` (its own preprocessing; it returns
   L2-normalised embeddings, as the reference's do). Needs ``--trust-remote-code``.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import HFCLIPEncoder, _is_local
+from mieb_models.clip_hf import HFCLIPEncoder, _features, _is_local
 
 UNBOUNDED = 10**6  # tokenizers report a huge model_max_length when none is configured
 
@@ -26,12 +27,19 @@ class SiglipEncoder(HFCLIPEncoder):
     model_class = "AutoModel"
     text_padding: str | bool = "max_length"
 
-    def __init__(self, meta: ModelMeta, source: str, device: str | None = None, precision: str = "fp32",
-                 trust_remote_code: bool = False):
-        super().__init__(meta, source, device, precision, trust_remote_code)
-        tokenizer_limit = getattr(self.processor.tokenizer, "model_max_length", UNBOUNDED) or UNBOUNDED
-        if tokenizer_limit < UNBOUNDED:
-            self.max_length = min(int(tokenizer_limit), self.max_length)
+    def _texts(self, texts: list[str]) -> Any:
+        return _features(self.model.get_text_features(**self.tokenize(texts).to(self.device)))
+
+    def tokenize(self, texts: list[str]) -> Any:
+        """The processor's own text call, as the reference makes it; capped at the position limit."""
+        options: dict[str, Any] = {"text": texts, "padding": self.text_padding, "truncation": True,
+                                   "return_tensors": "pt"}
+        if getattr(self.processor.tokenizer, "model_max_length", UNBOUNDED) >= UNBOUNDED:
+            options["max_length"] = self.max_length
+        tokens = self.processor(**options)
+        if tokens["input_ids"].shape[1] > self.max_length:
+            tokens = self.processor(**{**options, "max_length": self.max_length})
+        return tokens
 
 
 class AlignEncoder(SiglipEncoder):

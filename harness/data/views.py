@@ -61,7 +61,9 @@ def column(dataset: Any, name: str) -> list[Any]:
     """A column's values without decoding any other column (images stay undecoded)."""
     if name not in dataset.column_names:
         raise KeyError(f"column {name!r} not in dataset (columns: {dataset.column_names})")
-    return dataset.data.column(name).to_pylist()
+    # Through the Arrow format, not ``dataset.data``: that is the unfiltered table and ignores the
+    # indices mapping a non-contiguous ``select`` (CV-Bench's task filter) leaves behind.
+    return dataset.with_format("arrow")[name].to_pylist()
 
 
 def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
@@ -120,8 +122,8 @@ def beir(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retriev
         configs, [f"{prefix}default", f"{prefix}qrels"] if prefix else ["default", "qrels"], task
     )
     corpus_config = _first_present(configs, [f"{prefix}corpus"], task)
-    corpus = _side(source, task, corpus_config, split, task.document_modalities())
-    queries = _side(source, task, query_config, split, task.query_modalities())
+    corpus = _side(source, task, corpus_config, split, task.document_modalities(), titles=True)
+    queries = _side(source, task, query_config, split, task.query_modalities(), titles=False)
     qrels_split = _resolve_split(source, task, split, qrels_config)
     qrels_ds = source.load(task.dataset, qrels_split, qrels_config)
     qrels = qrels_dict(column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"))
@@ -135,7 +137,10 @@ def _first_present(configs: Sequence[str], wanted: Sequence[str], task: TaskSpec
     raise KeyError(f"{task.name}: {task.dataset.path} has none of the configs {list(wanted)} (it has {list(configs)})")
 
 
-def _side(source: DataSource, task: TaskSpec, config: str, split: str, modalities: Sequence[str]) -> Side:
+def _side(
+    source: DataSource, task: TaskSpec, config: str, split: str, modalities: Sequence[str], *, titles: bool
+) -> Side:
+    """One side's ids, texts and images; ``titles``: prepend a ``title`` column (the corpus only)."""
     split = _resolve_split(source, task, split, config)
     dataset = source.load(task.dataset, split, config)
     id_column = "id" if "id" in dataset.column_names else "_id"
@@ -143,9 +148,12 @@ def _side(source: DataSource, task: TaskSpec, config: str, split: str, modalitie
     texts = None
     if "text" in modalities:
         texts = [str(t) if t is not None else "" for t in column(dataset, "text")]
-        if "title" in dataset.column_names:
-            titles = column(dataset, "title")
-            texts = [f"{title} {text}" if title else text for title, text in zip(titles, texts, strict=True)]
+        if titles and "title" in dataset.column_names:
+            title_values = column(dataset, "title")
+            # As the reference builds corpus texts: title and text joined, then stripped.
+            texts = [
+                f"{title} {text}".strip() if title else text for title, text in zip(title_values, texts, strict=True)
+            ]
     images = _images(source, task, dataset, config, split, "image") if "image" in modalities else None
     return Side(ids, texts, images)
 

@@ -86,12 +86,23 @@ _ROW_BLOCK = 4096  # queries per block in the metric math (bounds float64 tempor
 # --------------------------------------------------------------------------- query filtering
 def _kept_queries(query_ids: Sequence[str], qrels: Mapping[str, Mapping[str, int]]) -> np.ndarray:
     """Row numbers of the queries mteb evaluates: id in qrels with a non-empty qrels dict."""
-    return np.fromiter(
-        (i for i, qid in enumerate(query_ids) if len(qrels.get(qid, ())) > 0), dtype=np.int64
-    )
+    return np.fromiter((i for i, qid in enumerate(query_ids) if len(qrels.get(qid, ())) > 0), dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- ordering helpers
+def _rows_needing_sort(s32: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Rows that are not already valid-first and strictly descending in float32.
+
+    A strictly descending row is in trec_eval order whatever the ids (and in double order too:
+    float32 rounding is monotonic), so only rows with ties or disorder are sorted.
+    """
+    if s32.shape[1] < 2:
+        return np.zeros(0, dtype=np.int64)
+    nxt = valid[:, 1:]
+    bad = (nxt & ~(s32[:, :-1] > s32[:, 1:])) | (nxt & ~valid[:, :-1])
+    return np.flatnonzero(bad.any(axis=1))
+
+
 def _float32_order_key(scores32: np.ndarray) -> np.ndarray:
     """uint64 whose unsigned order equals float32 order (for packing with an id rank)."""
     bits = scores32.view(np.uint32).astype(np.uint64)
@@ -99,28 +110,38 @@ def _float32_order_key(scores32: np.ndarray) -> np.ndarray:
     return np.where(negative, ~bits & 0xFFFFFFFF, bits | 0x80000000)
 
 
-def _trec_order(scores: np.ndarray, id_rank: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def _local_id_ranks(idx: np.ndarray, valid: np.ndarray, corpus_ids: Sequence[str]) -> np.ndarray:
+    """String-order rank of each valid entry's corpus id among the ids present (-1 = padding)."""
+    docs = np.unique(idx[valid])
+    ids = np.array([corpus_ids[i] for i in docs.tolist()], dtype=str)
+    rank_of_doc = np.empty(docs.size, dtype=np.int64)
+    rank_of_doc[np.argsort(ids, kind="stable")] = np.arange(docs.size)
+    ranks = np.full(idx.shape, -1, dtype=np.int64)
+    ranks[valid] = rank_of_doc[np.searchsorted(docs, idx[valid])]
+    return ranks
+
+
+def _trec_order(s32: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Per-row permutation: valid entries by (float32 score desc, id desc), padding last."""
-    s32 = scores.astype(np.float32)
-    key = (_float32_order_key(s32) << np.uint64(32)) | (id_rank.astype(np.uint64) + np.uint64(1))
+    key = (_float32_order_key(s32) << np.uint64(32)) | (ranks + 1).astype(np.uint64)
     key = np.where(valid, key, np.uint64(0))
-    order = np.broadcast_to(np.arange(key.shape[1]), key.shape).copy()
-    if key.shape[1] > 1:
-        unsorted = np.flatnonzero((key[:, :-1] < key[:, 1:]).any(axis=1))
-        if unsorted.size:
-            order[unsorted] = np.argsort(~key[unsorted], axis=1, kind="stable")
-    return order
+    return np.argsort(~key, axis=1, kind="stable")
 
 
-def _double_order(scores: np.ndarray, id_rank: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def _double_order(scores: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Per-row permutation by (float64 score desc, id desc), padding last (mteb's ``mrr`` sort)."""
     s = np.where(valid, scores.astype(np.float64), -np.inf)
-    r = np.where(valid, id_rank, -1)
-    return np.lexsort((-r, -s), axis=1)
+    return np.lexsort((-ranks, -s), axis=1)
 
 
-def _take(a: np.ndarray, order: np.ndarray) -> np.ndarray:
-    return np.take_along_axis(a, order, axis=1)
+def _reorder(rows: np.ndarray, order: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Copies of ``arrays`` with ``rows`` permuted by ``order``."""
+    out = []
+    for a in arrays:
+        a = a.copy()
+        a[rows] = np.take_along_axis(a[rows], order, axis=1)
+        out.append(a)
+    return out
 
 
 # --------------------------------------------------------------------------- qrels lookup
@@ -130,21 +151,23 @@ class _Qrels:
     def __init__(
         self,
         kept_ids: Sequence[str],
-        corpus_index: Mapping[str, int],
-        n_docs: int,
+        corpus_ids: Sequence[str],
         qrels: Mapping[str, Mapping[str, int]],
         max_k: int,
     ) -> None:
         rows: list[int] = []
-        docs: list[int] = []
+        doc_ids: list[str] = []
         rels: list[int] = []
         for row, qid in enumerate(kept_ids):
             for doc_id, rel in qrels[qid].items():
                 rows.append(row)
-                docs.append(corpus_index.get(doc_id, -1))
+                doc_ids.append(doc_id)
                 rels.append(int(rel))
+        judged = set(doc_ids)
+        corpus_index = {c: i for i, c in enumerate(corpus_ids) if c in judged}
+        n_docs = max(len(corpus_ids), 1)
         row_a = np.asarray(rows, dtype=np.int64)
-        doc_a = np.asarray(docs, dtype=np.int64)
+        doc_a = np.fromiter((corpus_index.get(d, -1) for d in doc_ids), np.int64, len(doc_ids))
         rel_a = np.asarray(rels, dtype=np.int64)
         n = len(kept_ids)
         self.num_rel = np.bincount(row_a[rel_a >= 1], minlength=n)
@@ -159,23 +182,27 @@ class _Qrels:
         width = min(int(counts.max()) if n else 0, max_k)
         self.ideal = np.zeros((n, width), dtype=np.float64)
         self.ideal[pos_rows[first], rank_in_row[first]] = pos_rels[first]
+        # lookup of (row, doc) -> relevance for judged documents that are in the corpus
         in_corpus = doc_a >= 0
-        keys = row_a[in_corpus] * max(n_docs, 1) + doc_a[in_corpus]
+        keys = row_a[in_corpus] * n_docs + doc_a[in_corpus]
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         self.rels = rel_a[in_corpus][order]
-        self.n_docs = max(n_docs, 1)
+        self.n_docs = n_docs
+        self.is_judged = np.zeros(n_docs, dtype=bool)
+        self.is_judged[doc_a[in_corpus]] = True
 
-    def lookup(self, rows: np.ndarray, docs: np.ndarray) -> np.ndarray:
-        """Relevance of ``docs`` (``[b, K]`` corpus indices, -1 = none) for query ``rows``."""
+    def lookup(self, rows: np.ndarray, docs: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Relevance of ``docs`` (``[b, K]`` corpus indices) for query ``rows``; 0 if unjudged."""
         out = np.zeros(docs.shape, dtype=np.int64)
-        if self.keys.size == 0:
+        candidate = valid & self.is_judged[np.where(valid, docs, 0)]
+        r, c = np.nonzero(candidate)
+        if r.size == 0:
             return out
-        keys = rows[:, None] * self.n_docs + docs
-        pos = np.searchsorted(self.keys, keys)
-        pos_c = np.minimum(pos, self.keys.size - 1)
-        hit = (self.keys[pos_c] == keys) & (docs >= 0)
-        out[hit] = self.rels[pos_c[hit]]
+        keys = rows[r] * self.n_docs + docs[r, c]
+        pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
+        hit = self.keys[pos] == keys
+        out[r[hit], c[hit]] = self.rels[pos[hit]]
         return out
 
 
@@ -215,7 +242,9 @@ def _per_query_block(
     safe_nrel = np.where(has_rel, nrel, 1.0)
     # first rank (1-based) of a qrel > 0 in mteb's mrr order; 0 = none
     mrr_hit = mrr_rel > 0
-    first = np.where(mrr_hit.any(axis=1), mrr_hit.argmax(axis=1) + 1, 0)
+    first = np.zeros(rel.shape[0], dtype=np.int64)
+    if mrr_rel.shape[1]:
+        first = np.where(mrr_hit.any(axis=1), mrr_hit.argmax(axis=1) + 1, 0)
 
     out: dict[str, np.ndarray] = {}
     for k in ks:
@@ -248,9 +277,7 @@ def _heap_array_order(m: int) -> np.ndarray:
     return m - np.asarray(heap, dtype=np.int64)
 
 
-def _confidences(
-    scores: np.ndarray, valid: np.ndarray, heap_order: bool
-) -> dict[str, np.ndarray]:
+def _confidences(scores: np.ndarray, valid: np.ndarray, heap_order: bool) -> dict[str, np.ndarray]:
     """mteb's ``confidence_scores`` per row; ``scores`` sorted descending, padding last.
 
     ``std`` is ``np.std`` over each row's values in mteb's dict order: heap-array order, or score
@@ -274,27 +301,39 @@ def _confidences(
 
 
 # --------------------------------------------------------------------------- nAUC
-def _abstention_curve(conf: np.ndarray, metric: np.ndarray) -> np.ndarray:
-    if conf.size == 0:
-        return np.full(len(_ABSTENTION_RATES), np.nan)
-    order = np.argsort(conf, stable=True)
-    sorted_conf = conf[order]
-    sorted_metric = metric[order]
-    starts = np.flatnonzero(np.r_[True, sorted_conf[1:] != sorted_conf[:-1]])
-    sizes = np.diff(np.r_[starts, len(sorted_conf)])
-    sorted_metric = np.repeat(np.add.reduceat(sorted_metric, starts) / sizes, sizes)
-    curve = np.zeros(len(_ABSTENTION_RATES))
-    for i, rate in enumerate(_ABSTENTION_RATES):
-        n_abstain = min(round(rate * len(conf)), len(conf) - 1)
-        curve[i] = sorted_metric[n_abstain:].mean()
-    return curve
+class _Abstention:
+    """mteb's ``abstention_curve`` for one confidence vector, reusable across metrics.
+
+    Queries are sorted stably by confidence; each run of equal confidences contributes its mean
+    metric (mteb #5613); the curve at rate r is the mean over the queries left after abstaining
+    on the ``min(round(r * n), n - 1)`` least confident.
+    """
+
+    def __init__(self, conf: np.ndarray) -> None:
+        self.n = conf.size
+        self.order = np.argsort(conf, stable=True)
+        ordered = conf[self.order]
+        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        self.sizes = np.diff(np.r_[self.starts, self.n])
+
+    def curve(self, metric: np.ndarray) -> np.ndarray:
+        if self.n == 0:
+            return np.full(len(_ABSTENTION_RATES), np.nan)
+        ordered = metric[self.order]
+        ordered = np.repeat(np.add.reduceat(ordered, self.starts) / self.sizes, self.sizes)
+        curve = np.zeros(len(_ABSTENTION_RATES))
+        for i, rate in enumerate(_ABSTENTION_RATES):
+            n_abstain = min(round(rate * self.n), self.n - 1)
+            curve[i] = ordered[n_abstain:].mean()
+        return curve
 
 
-def _nauc(conf: np.ndarray, metric: np.ndarray) -> float:
+def _nauc(abstention: _Abstention, metric: np.ndarray) -> float:
+    """mteb's ``nauc``: (area - flat) / (oracle area - flat), NaN when oracle == flat."""
     rates = _ABSTENTION_RATES
-    curve = _abstention_curve(conf, metric)
-    oracle = _abstention_curve(metric, metric)
-    area = np.trapezoid(curve, rates)
+    curve = abstention.curve(metric)
+    oracle = _Abstention(metric).curve(metric)
+    area = np.trapezoid(curve, rates)  # sklearn.metrics.auc on increasing x
     oracle_area = np.trapezoid(oracle, rates)
     flat_area = oracle[0] * (rates[-1] - rates[0])
     if oracle_area == flat_area:
@@ -332,17 +371,13 @@ def per_query_metrics(
     if kept.size == 0:
         raise ValueError("no query has qrels; mteb cannot score this split")
     kept_ids = [query_ids[i] for i in kept]
-    scores, indices = scores[kept], indices[kept]
+    if kept.size < scores.shape[0]:
+        scores, indices = scores[kept], indices[kept]
     valid = indices >= 0
     if np.isnan(scores[valid]).any():
         raise ValueError("NaN values detected in the similarity scores")
 
-    corpus_arr = np.asarray(corpus_ids, dtype=str)
-    n_docs = len(corpus_arr)
-    id_rank = np.empty(n_docs, dtype=np.int64)
-    id_rank[np.argsort(corpus_arr, kind="stable")] = np.arange(n_docs)
-    corpus_index = {cid: i for i, cid in enumerate(corpus_ids)}
-    table = _Qrels(kept_ids, corpus_index, n_docs, qrels, max(ks))
+    table = _Qrels(kept_ids, corpus_ids, qrels, max(ks))
     disc = _discounts(max(scores.shape[1], table.ideal.shape[1], 1))
     float32_scores = scores.dtype in (np.float32, np.float16)
 
@@ -351,28 +386,35 @@ def per_query_metrics(
     for b0 in range(0, len(kept), _ROW_BLOCK):
         b1 = min(b0 + _ROW_BLOCK, len(kept))
         s, idx, ok = scores[b0:b1], indices[b0:b1], valid[b0:b1]
-        ranks = np.where(ok, id_rank[np.where(ok, idx, 0)], -1)
-        trec = _trec_order(s, ranks, ok)
-        dbl = trec if float32_scores else _double_order(s, ranks, ok)
-        s_t, idx_t, ok_t = _take(s, trec), _take(idx, trec), _take(ok, trec)
-        s_d, idx_d, ok_d = _take(s, dbl), _take(idx, dbl), _take(ok, dbl)
+        s32 = s.astype(np.float32, copy=False)
+        s_t, idx_t, ok_t = s, idx, ok
+        s_d, idx_d, ok_d = s, idx, ok
+        same_order = True
+        fix = _rows_needing_sort(s32, ok)
+        if fix.size:
+            ranks = _local_id_ranks(idx[fix], ok[fix], corpus_ids)
+            trec = _trec_order(s32[fix], ranks, ok[fix])
+            s_t, idx_t, ok_t = _reorder(fix, trec, s, idx, ok)
+            s_d, idx_d, ok_d = s_t, idx_t, ok_t
+            if not float32_scores:
+                dbl = _double_order(s[fix], ranks, ok[fix])
+                same_order = bool((dbl == trec).all())
+                if not same_order:
+                    s_d, idx_d, ok_d = _reorder(fix, dbl, s, idx, ok)
         if skip_first_result and s.shape[1]:
             # mteb sorts by score and drops the first; see module docstring, step 3
-            dropped = idx_d[:, :1]
-            keep_t = ~((idx_t == dropped) & ok_t & ok_d[:, :1])
-            keep_t[~ok_d[:, 0], -1] = False  # empty row: drop one padding slot instead
-            width = s.shape[1] - 1
-            s_t = s_t[keep_t].reshape(-1, width)
-            idx_t = idx_t[keep_t].reshape(-1, width)
-            ok_t = ok_t[keep_t].reshape(-1, width)
+            if not same_order:  # drop the double-order first from the trec order too
+                keep = ~((idx_t == idx_d[:, :1]) & ok_t & ok_d[:, :1])
+                keep[~ok_d[:, 0], -1] = False  # empty row: drop one padding slot instead
+                shape = (s.shape[0], s.shape[1] - 1)
+                s_t, idx_t, ok_t = (a[keep].reshape(shape) for a in (s_t, idx_t, ok_t))
+            else:
+                s_t, idx_t, ok_t = s_t[:, 1:], idx_t[:, 1:], ok_t[:, 1:]
             s_d, idx_d, ok_d = s_d[:, 1:], idx_d[:, 1:], ok_d[:, 1:]
-            ok_d = ok_d & (idx_d >= 0)
         rows = np.arange(b0, b1, dtype=np.int64)
-        rel_t = np.where(ok_t, table.lookup(rows, np.where(ok_t, idx_t, -1)), 0)
-        rel_d = rel_t if dbl is trec else np.where(ok_d, table.lookup(rows, idx_d), 0)
-        block = _per_query_block(
-            rel_t, rel_d, table.num_rel[b0:b1], table.ideal[b0:b1], ks, disc
-        )
+        rel_t = table.lookup(rows, idx_t, ok_t)
+        rel_d = rel_t if same_order else table.lookup(rows, idx_d, ok_d)
+        block = _per_query_block(rel_t, rel_d, table.num_rel[b0:b1], table.ideal[b0:b1], ks, disc)
         for name, values in block.items():
             measures.setdefault(name, []).append(values)
         for name, values in _confidences(s_d, ok_d, not skip_first_result).items():
@@ -408,9 +450,7 @@ def retrieval_metrics(
     Returns:
         The score dict, keys and order as mteb's ``make_score_dict``; plain Python floats.
     """
-    _, measures, confs = per_query_metrics(
-        scores, indices, query_ids, corpus_ids, qrels, k_values, skip_first_result
-    )
+    _, measures, confs = per_query_metrics(scores, indices, query_ids, corpus_ids, qrels, k_values, skip_first_result)
     ks = [int(k) for k in k_values]
     n = len(next(iter(measures.values())))
 
@@ -427,11 +467,12 @@ def retrieval_metrics(
     for k in ks:
         values = measures[f"mrr_{k}"].tolist()
         out[f"mrr_at_{k}"] = sum(values) / len(values)
+    abstentions = {conf: _Abstention(confs[conf]) for conf in _CONFIDENCES}
     for family in ("ndcg", "map", "recall", "precision", "mrr"):
         for k in ks:
             metric = measures[f"{family}_{k}"]
             for conf in _CONFIDENCES:
-                out[f"nauc_{family}_at_{k}_{conf}"] = _nauc(confs[conf], metric)
+                out[f"nauc_{family}_at_{k}_{conf}"] = _nauc(abstentions[conf], metric)
     out.update({f"hit_rate_at_{k}": mean5(f"hit_rate_{k}") for k in ks})
     return out
 
@@ -447,10 +488,7 @@ def candidates_from_top_ranked(
     results empty). Multiple-choice tasks build ``top_ranked[qid] = list(qrels[qid])``.
     """
     corpus_index = {cid: i for i, cid in enumerate(corpus_ids)}
-    return [
-        np.fromiter((corpus_index[d] for d in top_ranked.get(qid, ())), dtype=np.int64)
-        for qid in query_ids
-    ]
+    return [np.fromiter((corpus_index[d] for d in top_ranked.get(qid, ())), dtype=np.int64) for qid in query_ids]
 
 
 def retrieval(
@@ -479,8 +517,10 @@ def retrieval(
         raise ValueError("no query has qrels; mteb cannot score this split")
     kept_ids = [query_ids[i] for i in kept]
     kept_candidates = None if candidates is None else [candidates[i] for i in kept]
+    if kept.size < len(query_ids):
+        query_emb = query_emb[kept]
     scores, indices = search(
-        query_emb[kept],
+        query_emb,
         corpus_emb,
         max(int(k) for k in k_values),
         similarity=similarity,
@@ -488,6 +528,4 @@ def retrieval(
         chunk_size=chunk_size,
         candidates=kept_candidates,
     )
-    return retrieval_metrics(
-        scores, indices, kept_ids, corpus_ids, qrels, k_values, skip_first_result
-    )
+    return retrieval_metrics(scores, indices, kept_ids, corpus_ids, qrels, k_values, skip_first_result)

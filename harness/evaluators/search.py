@@ -57,8 +57,32 @@ def _rows_to_float32(x: np.ndarray | torch.Tensor, device: torch.device) -> torc
     return t.to(device=device, dtype=torch.float32)
 
 
-def _prepare(x: torch.Tensor, similarity: str) -> torch.Tensor:
-    return F.normalize(x, p=2, dim=1) if similarity == "cosine" else x
+def _prepare(x: torch.Tensor, similarity: str, owned: bool) -> torch.Tensor:
+    """Cosine: ``F.normalize(x, p=2, dim=1)``, in place when ``x`` is our own copy.
+
+    ``F.normalize`` divides by ``x.norm(2, 1, keepdim=True).clamp_min(1e-12)``; dividing in
+    place by the same tensor gives the same bits without a second copy of the queries.
+    """
+    if similarity != "cosine":
+        return x
+    if not owned:
+        return F.normalize(x, p=2, dim=1)
+    return x.div_(x.norm(2, 1, keepdim=True).clamp_min(1e-12))
+
+
+def _owned_float32(x: np.ndarray | torch.Tensor, device: torch.device) -> tuple[torch.Tensor, bool]:
+    """(float32 tensor on ``device``, whether it is a fresh copy we may modify in place)."""
+    t = _rows_to_float32(x, device)
+    source = x if isinstance(x, torch.Tensor) else None
+    shares = (source is not None and t.data_ptr() == source.data_ptr()) or (
+        isinstance(x, np.ndarray) and t.device.type == "cpu" and x.dtype == np.float32
+    )
+    return t, not shares
+
+
+def _load(x: np.ndarray | torch.Tensor, device: torch.device, similarity: str) -> torch.Tensor:
+    t, owned = _owned_float32(x, device)
+    return _prepare(t, similarity, owned)
 
 
 def _score(q: torch.Tensor, d: torch.Tensor, similarity: str) -> torch.Tensor:
@@ -126,9 +150,7 @@ def search(
         return _search_candidates(
             query_emb, corpus_emb, top_k, candidates, similarity, dev, query_chunk_size, block_bytes
         )
-    return _search_full(
-        query_emb, corpus_emb, top_k, similarity, dev, chunk_size, query_chunk_size, block_bytes
-    )
+    return _search_full(query_emb, corpus_emb, top_k, similarity, dev, chunk_size, query_chunk_size, block_bytes)
 
 
 def _alloc_output(n_queries: int, width: int, dev: torch.device):
@@ -157,10 +179,10 @@ def _search_full(
     qcs = query_chunk_size or max(1, block_bytes // (4 * chunk_size))
 
     with torch.inference_mode():
-        queries = _prepare(_rows_to_float32(query_emb, dev), similarity)
+        queries = _load(query_emb, dev, similarity)
         for c0 in range(0, n_docs, chunk_size):
             c1 = min(c0 + chunk_size, n_docs)
-            docs = _prepare(_rows_to_float32(corpus_emb[c0:c1], dev), similarity)
+            docs = _load(corpus_emb[c0:c1], dev, similarity)
             k_chunk = min(width, c1 - c0)
             for q0 in range(0, n_queries, qcs):
                 q1 = min(q0 + qcs, n_queries)
@@ -214,17 +236,14 @@ def _search_candidates(
     corpus_is_tensor = isinstance(corpus_emb, torch.Tensor)
 
     with torch.inference_mode():
-        queries = _prepare(_rows_to_float32(query_emb, dev), similarity)
+        queries = _load(query_emb, dev, similarity)
         for q0 in range(0, n_queries, qcs):
             q1 = min(q0 + qcs, n_queries)
             cand = padded[q0:q1]
             valid = torch.from_numpy(cand >= 0).to(dev)
             safe = np.where(cand >= 0, cand, 0).ravel()
-            if corpus_is_tensor:
-                rows = corpus_emb[torch.from_numpy(safe).to(corpus_emb.device)]
-            else:
-                rows = corpus_emb[safe]
-            docs = _prepare(_rows_to_float32(rows, dev), similarity).reshape(q1 - q0, longest, dim)
+            rows = corpus_emb[torch.from_numpy(safe).to(corpus_emb.device) if corpus_is_tensor else safe]
+            docs = _load(rows, dev, similarity).reshape(q1 - q0, longest, dim)
             q = queries[q0:q1].unsqueeze(1)
             if similarity == "euclidean":
                 block = -torch.cdist(q, docs, p=2.0).squeeze(1)

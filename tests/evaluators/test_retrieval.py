@@ -82,9 +82,7 @@ def _oracle_nauc(conf, metric):
             grouped += [mean] * (j - i)
             i = j
         grouped = np.array(grouped)
-        return np.array(
-            [grouped[min(round(r * len(c)), len(c) - 1) :].mean() for r in rates]
-        )
+        return np.array([grouped[min(round(r * len(c)), len(c) - 1) :].mean() for r in rates])
 
     raw, best = curve(conf, metric), curve(metric, metric)
     a, o, f = auc(rates, raw), auc(rates, best), best[0] * (rates[-1] - rates[0])
@@ -94,18 +92,20 @@ def _oracle_nauc(conf, metric):
 def oracle_scores(results, qrels, k_values, skip_first=False):
     if skip_first:
         results = {
-            qid: dict(sorted(docs.items(), key=lambda x: x[1], reverse=True)[1:])
-            for qid, docs in results.items()
+            qid: dict(sorted(docs.items(), key=lambda x: x[1], reverse=True)[1:]) for qid, docs in results.items()
         }
     ks = list(k_values)
-    measures = {
-        f"{m}.{','.join(map(str, ks))}" for m in ("map_cut", "ndcg_cut", "recall", "P", "success")
-    }
+    measures = {f"{m}.{','.join(map(str, ks))}" for m in ("map_cut", "ndcg_cut", "recall", "P", "success")}
     per_q = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(results)
     n = len(per_q)
     out, lists = {}, {}
-    for fam, trec in (("ndcg", "ndcg_cut"), ("map", "map_cut"), ("recall", "recall"),
-                      ("precision", "P"), ("hit_rate", "success")):
+    for fam, trec in (
+        ("ndcg", "ndcg_cut"),
+        ("map", "map_cut"),
+        ("recall", "recall"),
+        ("precision", "P"),
+        ("hit_rate", "success"),
+    ):
         for k in ks:
             vals = [per_q[qid][f"{trec}_{k}"] for qid in per_q]
             lists[(fam, k)] = vals
@@ -129,9 +129,7 @@ def oracle_scores(results, qrels, k_values, skip_first=False):
     for fam in ("ndcg", "map", "recall", "precision", "mrr"):
         for k in ks:
             for c in confs:
-                out[f"nauc_{fam}_at_{k}_{c}"] = _oracle_nauc(
-                    np.array(confs[c]), np.array(lists[(fam, k)])
-                )
+                out[f"nauc_{fam}_at_{k}_{c}"] = _oracle_nauc(np.array(confs[c]), np.array(lists[(fam, k)]))
     return out
 
 
@@ -141,8 +139,7 @@ def results_from_arrays(scores, indices, query_ids, corpus_ids, keep):
     for i, qid in enumerate(query_ids):
         if not keep(qid):
             continue
-        pairs = [(float(s), corpus_ids[j]) for s, j in zip(scores[i], indices[i], strict=True)
-                 if j >= 0]
+        pairs = [(float(s), corpus_ids[j]) for s, j in zip(scores[i], indices[i], strict=True) if j >= 0]
         heap = []
         for pair in sorted(pairs, key=lambda p: p[0], reverse=True):
             heapq.heappush(heap, pair)
@@ -202,8 +199,7 @@ def _kept(qrels):
 def test_per_query_measures_equal_pytrec_eval_on_random_runs_with_ties():
     rng = np.random.default_rng(1234)
     ks = (1, 2, 3, 5, 10, 50)
-    trec_names = {"ndcg": "ndcg_cut", "map": "map_cut", "recall": "recall",
-                  "precision": "P", "hit_rate": "success"}
+    trec_names = {"ndcg": "ndcg_cut", "map": "map_cut", "recall": "recall", "precision": "P", "hit_rate": "success"}
     for _ in range(200):
         scores, indices, qids, cids, qrels = _random_problem(rng)
         results = results_from_arrays(scores, indices, qids, cids, _kept(qrels))
@@ -244,8 +240,7 @@ def test_full_score_dict_matches_oracle_on_random_runs(skip_first):
     for _ in range(50):
         scores, indices, qids, cids, qrels = _random_problem(rng)
         if skip_first:  # no exact tie at the top: the dropped document is then well defined
-            scores = scores + np.where(scores == scores.max(axis=1, keepdims=True),
-                                       np.float32(0.0), np.float32(-0.01))
+            scores = scores + np.where(scores == scores.max(axis=1, keepdims=True), np.float32(0.0), np.float32(-0.01))
         results = results_from_arrays(scores, indices, qids, cids, _kept(qrels))
         if skip_first:
             top = {q: max(d.values()) for q, d in results.items() if d}
@@ -259,8 +254,7 @@ def test_key_order_matches_make_score_dict():
     scores = np.array([[0.9, 0.5]], dtype=np.float32)
     out = retrieval_metrics(scores, np.array([[0, 1]]), ["q"], ["a", "b"], {"q": {"a": 1}}, (1, 3))
     keys = list(out)
-    assert keys[:6] == ["ndcg_at_1", "ndcg_at_3", "map_at_1", "map_at_3", "recall_at_1",
-                        "recall_at_3"]
+    assert keys[:6] == ["ndcg_at_1", "ndcg_at_3", "map_at_1", "map_at_3", "recall_at_1", "recall_at_3"]
     assert keys[6:11] == ["accuracy", "precision_at_1", "precision_at_3", "mrr_at_1", "mrr_at_3"]
     assert keys[11:14] == ["nauc_ndcg_at_1_max", "nauc_ndcg_at_1_std", "nauc_ndcg_at_1_diff1"]
     assert keys[-2:] == ["hit_rate_at_1", "hit_rate_at_3"]
@@ -336,8 +330,7 @@ def test_graded_relevance_several_docs():
 def test_ties_break_by_descending_doc_id():
     # all tied: trec_eval ranks "z" > "m" > "a"
     scores = np.array([[0.5, 0.5, 0.5]], dtype=np.float32)
-    out = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], ["a", "m", "z"],
-                            {"q": {"m": 1}}, (1, 2))
+    out = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], ["a", "m", "z"], {"q": {"m": 1}}, (1, 2))
     assert out["recall_at_1"] == 0.0 and out["recall_at_2"] == 1.0
     assert out["mrr_at_2"] == 0.5
 
@@ -347,8 +340,9 @@ def test_queries_without_qrels_are_dropped_but_all_zero_qrels_kept():
     scores = np.array([[0.9, 0.1]] * 3, dtype=np.float32)
     indices = np.array([[0, 1]] * 3)
     qrels = {"q0": {"a": 1}, "q1": {}, "q2": {"a": 0}}  # q1 empty, q3 absent
-    out = retrieval_metrics(np.vstack([scores, scores[:1]]), np.vstack([indices, indices[:1]]),
-                            ["q0", "q1", "q2", "q3"], cids, qrels, (1,))
+    out = retrieval_metrics(
+        np.vstack([scores, scores[:1]]), np.vstack([indices, indices[:1]]), ["q0", "q1", "q2", "q3"], cids, qrels, (1,)
+    )
     assert out["recall_at_1"] == 0.5  # q0 = 1, q2 = 0; q1 and q3 dropped
     with pytest.raises(ValueError):
         retrieval_metrics(scores[:1], indices[:1], ["q1"], cids, qrels, (1,))
@@ -360,8 +354,7 @@ def test_skip_first_result_hand_worked():
     scores = np.array([[1.0, 0.8, 0.2]], dtype=np.float32)
     qrels = {"q": {"pos": 1}}
     kept = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], cids, qrels, (1, 2))
-    skipped = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], cids, qrels, (1, 2),
-                                skip_first_result=True)
+    skipped = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], cids, qrels, (1, 2), skip_first_result=True)
     assert kept["recall_at_1"] == 0.0 and kept["mrr_at_2"] == 0.5
     assert skipped["recall_at_1"] == 1.0 and skipped["mrr_at_1"] == 1.0
     assert skipped["precision_at_2"] == 0.5
@@ -371,8 +364,7 @@ def test_skip_first_with_top_tie_drops_largest_id():
     cids = ["a_dup", "z_self", "other"]
     scores = np.array([[1.0, 1.0, 0.3]], dtype=np.float32)
     qrels = {"q": {"a_dup": 1}}
-    out = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], cids, qrels, (1,),
-                            skip_first_result=True)
+    out = retrieval_metrics(scores, np.array([[0, 1, 2]]), ["q"], cids, qrels, (1,), skip_first_result=True)
     assert out["recall_at_1"] == 1.0  # "z_self" (largest id among the tied) was dropped
 
 
@@ -390,12 +382,10 @@ def test_skip_first_pipeline_matches_oracle_including_duplicate_images():
     labels[dup_targets] = labels[q_rows[: n_q // 2]]
     qids = [f"query-{cids[r]}" for r in q_rows]
     qrels = {
-        qid: {cids[j]: 1 for j in np.flatnonzero(labels == labels[r])}
-        for qid, r in zip(qids, q_rows, strict=True)
+        qid: {cids[j]: 1 for j in np.flatnonzero(labels == labels[r])} for qid, r in zip(qids, q_rows, strict=True)
     }
     ours = retrieval(queries, corpus, qids, cids, qrels, skip_first_result=True)
-    ref = oracle_scores(oracle_search(queries, corpus, qids, cids, 1000, 50_000), qrels,
-                        K_VALUES, skip_first=True)
+    ref = oracle_scores(oracle_search(queries, corpus, qids, cids, 1000, 50_000), qrels, K_VALUES, skip_first=True)
     assert_same(ours, ref)
 
 
@@ -427,13 +417,9 @@ def test_multiple_choice_candidates_accuracy_is_recall_at_1():
     out = retrieval(queries, corpus, qids, cids, qrels, candidates=cands)
     sims = _oracle_cos(queries, corpus).numpy()
     pos = {c: i for i, c in enumerate(cids)}
-    brute = np.mean([
-        max(top_ranked[q], key=lambda c, i=i: sims[i, pos[c]]) == correct[i]
-        for i, q in enumerate(qids)
-    ])
+    brute = np.mean([max(top_ranked[q], key=lambda c, i=i: sims[i, pos[c]]) == correct[i] for i, q in enumerate(qids)])
     assert out["accuracy"] == out["recall_at_1"] == out["hit_rate_at_1"] == round(brute, 5)
-    ref = oracle_scores(oracle_rerank(queries, corpus, qids, cids, top_ranked, 1000), qrels,
-                        K_VALUES)
+    ref = oracle_scores(oracle_rerank(queries, corpus, qids, cids, top_ranked, 1000), qrels, K_VALUES)
     assert_same(out, ref)
 
 
@@ -442,8 +428,7 @@ def test_candidates_empty_list_gives_empty_ranking():
     cands = [np.array([0, 2]), np.array([], dtype=np.int64)]
     scores, indices = search(np.eye(2, 3, dtype=np.float32), corpus, 5, candidates=cands)
     assert indices.tolist() == [[0, 2], [-1, -1]]
-    out = retrieval_metrics(scores, indices, ["a", "b"], ["x", "y", "z"],
-                            {"a": {"x": 1}, "b": {"y": 1}}, (1,))
+    out = retrieval_metrics(scores, indices, ["a", "b"], ["x", "y", "z"], {"a": {"x": 1}, "b": {"y": 1}}, (1,))
     assert out["recall_at_1"] == 0.5
 
 
@@ -460,15 +445,15 @@ def _brute(q, d, similarity):
 
 
 @pytest.mark.parametrize("similarity", ["cosine", "dot", "euclidean"])
-@pytest.mark.parametrize(("chunk_size", "query_chunk_size"), [(1, None), (7, 3), (64, 5),
-                                                               (1000, None), (250, 1)])
+@pytest.mark.parametrize(("chunk_size", "query_chunk_size"), [(1, None), (7, 3), (64, 5), (1000, None), (250, 1)])
 @pytest.mark.parametrize("top_k", [1, 10, 300])
 def test_chunked_search_equals_brute_force(similarity, chunk_size, query_chunk_size, top_k):
     rng = np.random.default_rng(11)
     q = rng.standard_normal((23, 12)).astype(np.float32)
     d = rng.standard_normal((257, 12)).astype(np.float32)
-    scores, indices = search(q, d, top_k, similarity=similarity, chunk_size=chunk_size,
-                             query_chunk_size=query_chunk_size)
+    scores, indices = search(
+        q, d, top_k, similarity=similarity, chunk_size=chunk_size, query_chunk_size=query_chunk_size
+    )
     ref_s, ref_i = _brute(q, d, similarity)
     k = min(top_k, 257)
     assert scores.shape == indices.shape == (23, k)
@@ -482,7 +467,7 @@ def test_search_fp16_input_is_scored_in_float32():
     q = rng.standard_normal((9, 32)).astype(np.float16)
     d = rng.standard_normal((400, 32)).astype(np.float16)
     scores, indices = search(q, d, 50, chunk_size=33)
-    ref_s, ref_i = _brute(q.astype(np.float32), d.astype(np.float32), "cosine")
+    _, ref_i = _brute(q.astype(np.float32), d.astype(np.float32), "cosine")
     np.testing.assert_array_equal(indices, ref_i[:, :50])
     assert scores.dtype == np.float32
 
@@ -501,9 +486,21 @@ def test_retrieval_pipeline_matches_oracle_with_several_chunks():
     queries = rng.standard_normal((n_q, d)).astype(np.float32)
     cids = [f"c{v}" for v in rng.permutation(n_docs)]
     qids = [f"q{i}" for i in range(n_q)]
-    qrels = {qid: {cids[j]: int(rng.integers(0, 3)) for j in rng.choice(n_docs, 4)}
-             for qid in qids[:-3]}
+    qrels = {qid: {cids[j]: int(rng.integers(0, 3)) for j in rng.choice(n_docs, 4)} for qid in qids[:-3]}
     ks = (1, 3, 10, 100)
     ours = retrieval(queries, corpus, qids, cids, qrels, k_values=ks, chunk_size=128)
     ref = oracle_scores(oracle_search(queries[:-3], corpus, qids[:-3], cids, 100, 128), qrels, ks)
     assert_same(ours, ref)
+
+
+def test_float64_scores_tie_in_trec_eval_float32_but_not_in_mrr():
+    # trec_eval stores scores as C float: 0.5 and 0.5 + 1e-12 tie there (id "b" > "a" first),
+    # while mteb's mrr sorts the doubles ("a" first)
+    scores = np.array([[0.5 + 1e-12, 0.5]], dtype=np.float64)
+    indices = np.array([[0, 1]])
+    qrels = {"q": {"a": 1}}
+    results = {"q": {"a": 0.5 + 1e-12, "b": 0.5}}
+    ref = pytrec_eval.RelevanceEvaluator(qrels, {"recall.1"}).evaluate(results)
+    _, ours, _ = per_query_metrics(scores, indices, ["q"], ["a", "b"], qrels, (1,))
+    assert ours["recall_1"].tolist() == [ref["q"]["recall_1"]] == [0.0]
+    assert ours["mrr_1"].tolist() == _mrr_reference(results, qrels, 1) == [1.0]

@@ -174,3 +174,23 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory, clip_tokenizer_dir: Path)
     CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(path)
     processor.save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def align_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny AlignModel (EfficientNet + BERT) with a WordPiece vocabulary and max length 8."""
+    import torch
+    from transformers import AlignConfig, AlignModel, AlignProcessor, BertTokenizer, EfficientNetImageProcessor
+
+    path = tmp_path_factory.mktemp("align")
+    words = sorted({w for line in CORPUS for w in line.split()})
+    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    tokenizer = BertTokenizer(str(path / "vocab.txt"), model_max_length=8)
+    image_processor = EfficientNetImageProcessor(size={"height": 32, "width": 32}, do_center_crop=False)
+    text = dict(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                intermediate_size=64, max_position_embeddings=64)
+    vision = dict(image_size=32, width_coefficient=0.1, depth_coefficient=0.1, hidden_dim=64)
+    torch.manual_seed(0)
+    AlignModel(AlignConfig(text_config=text, vision_config=vision, projection_dim=32)).save_pretrained(path)
+    AlignProcessor(image_processor=image_processor, tokenizer=tokenizer).save_pretrained(path)
+    return path

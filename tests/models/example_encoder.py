@@ -1,4 +1,4 @@
-"""A custom encoder in plain torch; run it with ``--model example_encoder:build``."""
+"""A custom encoder in plain torch; from the repository root: ``--model tests.models.example_encoder:build``."""
 
 import numpy as np
 import torch

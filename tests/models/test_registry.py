@@ -132,16 +132,16 @@ def test_factory_encoder(monkeypatch, images):
 
     from mieb_models.base import Encoder, to_numpy
 
-    monkeypatch.syspath_prepend(str(HERE))
-    meta = get_model_meta("example_encoder:build")
+    monkeypatch.chdir(HERE.parent.parent)  # a ``module:factory`` spec is importable from the working directory
+    meta = get_model_meta("tests.models.example_encoder:build")
     assert meta.framework == "custom"
-    encoder = load_model("example_encoder:build", device="cpu")
+    encoder = load_model("tests.models.example_encoder:build", device="cpu")
     assert isinstance(encoder, Encoder) and encoder.meta.name == "example/thumbnails"
     batch = torch.stack([encoder.preprocess(image) for image in images])
     assert to_numpy(encoder.encode_images(batch)).shape == (5, 64)
     assert to_numpy(encoder.encode_texts(["a cat", ""])).shape == (2, 64)
     with pytest.raises(UnknownNameError):
-        get_model_meta("example_encoder:no_such_factory")
+        get_model_meta("tests.models.example_encoder:no_such_factory")
 
 
 def test_family_modules_import_without_torch():

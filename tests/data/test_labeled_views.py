@@ -1,0 +1,29 @@
+"""``labeled_images`` after a non-contiguous row selection (Birdsnap's dropped train row)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from harness.data import views
+from harness.data.hub import DataSource
+from harness.spec import get_task
+from tests.support.datasets_local import digit_images, write_classification
+
+
+def test_dropped_train_row_keeps_labels_aligned_with_images(tmp_path):
+    # Birdsnap drops train row 3854; the same rule on row 1 of a 5-row train split.
+    task = replace(get_task("Birdsnap"), drop_train_rows=(1,))
+    write_classification(tmp_path, task.dataset.path, label_column=task.label_column, n_train=5, n_test=2)
+    data = views.labeled_images(DataSource.from_env(tmp_path), task, task.train_split)
+
+    _, labels = digit_images(5)
+    kept = [0, 2, 3, 4]
+    assert data.labels.tolist() == labels[kept].tolist()
+    assert len(data.images) == len(kept)
+    decoded = [np.asarray(data.images.dataset[i][task.input_column]) for i in range(len(data.images.dataset))]
+    expected = [np.asarray(im) for im in digit_images(5)[0]]
+    assert len(decoded) == len(kept)
+    assert all(np.array_equal(d, expected[k]) for d, k in zip(decoded, kept, strict=True))
+    assert data.images.identity.endswith("-without-1")
