@@ -16,6 +16,6 @@ fi
 # torch/torchvision are pinned in pyproject.toml (torch==2.14.1, torchvision==0.29.1).
 "$VENV/bin/python" -m pip install -q -e ".[dev]" \
   || { echo "mieb setup: installing the project into $VENV failed (see pip's message above)" >&2; exit 1; }
-PYTHON_BIN="$VENV/bin/python" bash scripts/install_offline_assets.sh
+PYTHON="$VENV/bin/python" bash scripts/install_offline_assets.sh
 touch "$VENV/.mieb-installed"
 echo "mieb setup: done"

@@ -37,9 +37,12 @@ Behaviours reproduced, step by step:
    accumulated in rank order as trec_eval does, so per-query values are bit-identical to
    pytrec_eval's.
 6. **Averaging and rounding** (``parse_metrics_from_scores``): ndcg, map, recall, precision and
-   hit rate are ``round(sum(values) / n, 5)`` with Python's ``sum`` in query order. ``mrr_at_k`` is
+   hit rate are ``round(sum(values) / n, 5)`` with Python's builtin ``sum`` in query order (the
+   same summation as mteb's on the same interpreter). ``mrr_at_k`` is
    the plain mean, **not rounded**; ``accuracy`` is ``recall_at_1`` (present when 1 is a k value).
-7. **MRR** (``mrr``): reciprocal rank of the first document with qrel ``> 0`` within the top k.
+7. **MRR** (``mrr``): reciprocal rank of the first document with qrel ``> 0`` within the top k,
+   ties broken by descending id as in trec_eval (mteb 2.26.24; before mteb #5092 ties followed
+   the result dict's order).
 8. **nAUC** (``evaluate_abstention``, ``nauc``): per query, confidences ``max``, ``std``
    (population, ``np.std``) and ``diff1`` (top score minus second, 0 with fewer than two; all 0
    for an empty ranking) of the retrieved scores *after* skip_first. For ndcg, map, recall,
@@ -73,6 +76,7 @@ from harness.evaluators.search import search
 __all__ = [
     "DEFAULT_K_VALUES",
     "candidates_from_top_ranked",
+    "per_query_metrics",
     "retrieval",
     "retrieval_metrics",
 ]

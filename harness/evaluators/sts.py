@@ -11,16 +11,16 @@ Semantics follow mteb 2.x ``AbsTaskSTS._calculate_scores`` (``mteb/abstasks/sts.
   in the embeddings' own dtype (float32 embeddings give float32 scores), then widened to float64
   (mteb calls ``.tolist()``).
 * ``pearson`` / ``spearman`` use the model's own pairwise similarity when given. Otherwise they use
-  mteb's default ``pairwise_cos_sim`` (``mteb/similarity_functions.py``): inputs are cast to
-  float32, each row is divided by ``max(||x||, 1e-12)`` (``torch.nn.functional.normalize``) and
-  multiplied elementwise, then summed. That float32 cosine is not bit-identical to the sklearn
-  cosine, so ``pearson`` can differ from ``cosine_pearson`` in the last digits. Float32 rounding
-  can also create ties that change Spearman's average ranks. The float32 reduction order differs
-  from torch's, and torch's own order depends on the CPU's SIMD width or on the GPU. So
-  ``pearson`` agrees with mteb to about 1e-7. ``spearman`` agrees exactly unless float32 rounding
-  ties two similarities in one computation but not the other: this happened in about 8% of random
-  1000-pair trials, with a largest difference of 1.1e-5. The ``cosine_*``, ``manhattan_*`` and
-  ``euclidean_*`` metrics go through the same scikit-learn and scipy calls and are bit-identical.
+  mteb's default ``pairwise_cos_sim`` (``mteb/similarity_functions.py``), computed with the same
+  torch calls on CPU: ``torch.tensor(x, dtype=float32)``, ``torch.nn.functional.normalize(p=2,
+  dim=1)`` and ``(a * b).sum(dim=-1)``. That float32 cosine is not bit-identical to the sklearn
+  cosine (or to a numpy float32 one), so ``pearson`` can differ from ``cosine_pearson`` in the last
+  digits, and float32 rounding decides ties that change Spearman's average ranks. Identical image
+  pairs (a sentence paired with itself) all have cosine ~1.0, and numpy's reduction rounds them to
+  0.9999999 / 1.0 / 1.0000001 differently from torch's: on a parity run that moved ``spearman`` by
+  1.3e-3. Using torch's arithmetic keeps ``spearman`` identical to mteb's (same torch build).
+  The ``cosine_*``, ``manhattan_*`` and ``euclidean_*`` metrics go through the same scikit-learn
+  and scipy calls and are bit-identical.
 * every correlation is ``float(scipy.stats.pearsonr(gold, pred)[0])`` /
   ``float(scipy.stats.spearmanr(gold, pred)[0])``, gold first. The values are plain Python floats.
   NaN is not caught: a constant input gives NaN (scipy emits ``ConstantInputWarning``), and NaN in
@@ -43,12 +43,18 @@ _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
 
 
 def default_pairwise_similarity(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
-    """The pairwise cosine that mteb uses for a model without its own similarity. The result is float32."""
-    a = np.asarray(emb1, dtype=np.float32)
-    b = np.asarray(emb2, dtype=np.float32)
-    a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), np.float32(_NORMALIZE_EPS))
-    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), np.float32(_NORMALIZE_EPS))
-    return (a * b).sum(axis=-1)
+    """The pairwise cosine that mteb uses for a model without its own similarity. The result is float32.
+
+    mteb's ``pairwise_cos_sim`` with its own torch arithmetic: numpy's float32 reduction rounds
+    differently, and the rounding decides Spearman ties (see the module docstring).
+    """
+    import torch
+
+    a = torch.tensor(np.asarray(emb1), dtype=torch.float32)
+    b = torch.tensor(np.asarray(emb2), dtype=torch.float32)
+    a = torch.nn.functional.normalize(a, p=2, dim=1, eps=_NORMALIZE_EPS)
+    b = torch.nn.functional.normalize(b, p=2, dim=1, eps=_NORMALIZE_EPS)
+    return (a * b).sum(dim=-1).numpy()
 
 
 def _corr(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
