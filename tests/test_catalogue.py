@@ -147,7 +147,8 @@ def test_label_files_keep_their_newlines(task: str, lines: int) -> None:
 
 
 def test_queries_and_unknown_names() -> None:
-    assert {t.name for t in get_tasks(task_types=["ImageClustering"])} == {
+    mieb = get_benchmark("MIEB(Multilingual)").tasks
+    assert {t.name for t in get_tasks(task_types=["ImageClustering"]) if t in mieb} == {
         "CIFAR10Clustering",
         "CIFAR100Clustering",
         "ImageNetDog15Clustering",
@@ -172,3 +173,12 @@ def test_every_category_maps_to_modalities() -> None:
         if task.family in {"retrieval", "document", "vision_qa"}:
             needed = set(task.query_modalities()) | set(task.document_modalities())
             assert needed <= set(task.modalities) | {"label"}, task.name
+
+
+def test_offline_tasks_carry_only_the_offline_marker() -> None:
+    offline = get_benchmark("MIEB(offline)").tasks
+    assert offline, "MIEB(offline) declares tasks"
+    assert all(t.markers == ("offline",) for t in offline)
+    assert {t.type for t in offline} >= {"ZeroShotClassification", "ImageClassification", "ImageClustering",
+                                          "Any2AnyRetrieval", "Any2AnyMultilingualRetrieval", "DocumentUnderstanding",
+                                          "VisualSTS(eng)", "Compositionality", "VisionCentricQA"}

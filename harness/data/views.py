@@ -218,7 +218,7 @@ def captions_per_language(source: DataSource, task: TaskSpec, split: str, subset
 
 def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
     """CV-Bench: rows of one sub-task become image+question queries over their own choices."""
-    wanted = task.name.removeprefix("CVBench")
+    wanted = next(t for t in ("Count", "Relation", "Depth", "Distance") if t in task.name)
     dataset = source.load(task.dataset, split)
     keep = [i for i, t in enumerate(column(dataset, "task")) if t == wanted]
     dataset = dataset.select(keep)

@@ -18,12 +18,18 @@ BUILDER_VERSION = "mieb-offline-1"
 ORG = "mieb-offline"
 
 
-def build_offline_datasets(target_dir: Any, *, progress: bool = True, scale: float = 1.0,
-                           only: Any = None) -> Path:
+def build_offline_datasets(target_dir: Any, *, progress: bool = True, scale: float = 1.0, only: Any = None) -> Path:
     """Build (or finish building) every offline dataset under ``target_dir``; see ``build``."""
     from harness.offline.build import build_offline_datasets as build
 
     return build(target_dir, progress=progress, scale=scale, only=only)
 
 
-__all__ = ["BUILDER_VERSION", "ORG", "build_offline_datasets"]
+def default_offline_dir() -> Path:
+    """``$MIEB_HOME/offline-datasets``: the default target of ``build_offline_datasets``."""
+    from harness.offline.build import default_offline_dir as default
+
+    return default()
+
+
+__all__ = ["BUILDER_VERSION", "ORG", "build_offline_datasets", "default_offline_dir"]

@@ -98,8 +98,15 @@ def font_path(bold: bool = False) -> Path:
 def check_all() -> list[str]:
     """Messages for every missing asset (empty when everything is installed)."""
     problems = []
-    for locate in (mobilenet_v2_weights, efficientnet_lite0_weights, minilm_dir, animal_mnist_dir,
-                   fashion_mnist_dir, mnist_csv, font_path):
+    for locate in (
+        mobilenet_v2_weights,
+        efficientnet_lite0_weights,
+        minilm_dir,
+        animal_mnist_dir,
+        fashion_mnist_dir,
+        mnist_csv,
+        font_path,
+    ):
         try:
             locate()
         except AssetMissing as err:

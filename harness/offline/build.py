@@ -38,11 +38,12 @@ Configs = dict[str, dict[str, Any]]
 
 
 def _seed(name: str) -> np.random.Generator:
-    return np.random.default_rng(int.from_bytes(hashlib.sha256(f"{BUILDER_VERSION}/{name}".encode()).digest()[:8], "big"))
+    digest = hashlib.sha256(f"{BUILDER_VERSION}/{name}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
 def _n(base: int, scale: float, minimum: int = 2) -> int:
-    return max(minimum, int(round(base * scale)))
+    return max(minimum, round(base * scale))
 
 
 def _img(image: Any) -> dict[str, Any]:
@@ -66,10 +67,12 @@ def _classification(train: tuple[list, list], test: tuple[list, list], names: It
     import datasets
 
     features = {"image": datasets.Image(), "label": datasets.ClassLabel(names=list(names))}
-    return {"default": {
-        "train": _dataset({"image": [_img(i) for i in train[0]], "label": list(train[1])}, features),
-        "test": _dataset({"image": [_img(i) for i in test[0]], "label": list(test[1])}, features),
-    }}
+    return {
+        "default": {
+            "train": _dataset({"image": [_img(i) for i in train[0]], "label": list(train[1])}, features),
+            "test": _dataset({"image": [_img(i) for i in test[0]], "label": list(test[1])}, features),
+        }
+    }
 
 
 def _pick(items: list, n: int, rng: np.random.Generator) -> list:
@@ -111,8 +114,14 @@ def build_emoji_categories(rng: np.random.Generator, scale: float) -> Configs:
     return _classification(rows(train), rows(test), names)
 
 
-def _mnist_like(images: Any, labels: np.ndarray, names: tuple[str, ...], rng: np.random.Generator, scale: float,
-                test_source: tuple[Any, np.ndarray] | None = None) -> Configs:
+def _mnist_like(
+    images: Any,
+    labels: np.ndarray,
+    names: tuple[str, ...],
+    rng: np.random.Generator,
+    scale: float,
+    test_source: tuple[Any, np.ndarray] | None = None,
+) -> Configs:
     from harness.offline.mnist import per_class
 
     train_idx = per_class(labels, _n(24, scale), rng)
@@ -162,12 +171,20 @@ def _retrieval_emojis(rng: np.random.Generator, scale: float) -> list[Emoji]:
     return _pick(_unique_by(emojis_in("eval"), lambda e: e.labels.get("en", e.name)), _n(300, scale, 10), rng)
 
 
-def _beir(queries: dict[str, list], corpus: dict[str, list], qrels: dict[str, list],
-          query_features: dict[str, Any], corpus_features: dict[str, Any]) -> Configs:
+def _beir(
+    queries: dict[str, list],
+    corpus: dict[str, list],
+    qrels: dict[str, list],
+    query_features: dict[str, Any],
+    corpus_features: dict[str, Any],
+) -> Configs:
     import datasets
 
-    qrel_features = {"query-id": datasets.Value("string"), "corpus-id": datasets.Value("string"),
-                     "score": datasets.Value("int64")}
+    qrel_features = {
+        "query-id": datasets.Value("string"),
+        "corpus-id": datasets.Value("string"),
+        "score": datasets.Value("int64"),
+    }
     return {
         "corpus": {"test": _dataset(corpus, corpus_features)},
         "queries": {"test": _dataset(queries, query_features)},
@@ -184,9 +201,13 @@ def build_emoji_t2i(rng: np.random.Generator, scale: float) -> Configs:
     return _beir(
         {"id": [f"q{e.unified}" for e in items], "text": [e.labels.get("en", e.name) for e in items]},
         {"id": [f"c{e.unified}" for e in items], "image": [_img(emoji_image(e)) for e in items]},
-        {"query-id": [f"q{e.unified}" for e in items], "corpus-id": [f"c{e.unified}" for e in items],
-         "score": [1] * len(items)},
-        {"id": string, "text": string}, {"id": string, "image": image},
+        {
+            "query-id": [f"q{e.unified}" for e in items],
+            "corpus-id": [f"c{e.unified}" for e in items],
+            "score": [1] * len(items),
+        },
+        {"id": string, "text": string},
+        {"id": string, "image": image},
     )
 
 
@@ -199,9 +220,13 @@ def build_emoji_i2t(rng: np.random.Generator, scale: float) -> Configs:
     return _beir(
         {"id": [f"q{e.unified}" for e in items], "image": [_img(emoji_image(e)) for e in items]},
         {"id": [f"c{e.unified}" for e in items], "text": [e.labels.get("en", e.name) for e in items]},
-        {"query-id": [f"q{e.unified}" for e in items], "corpus-id": [f"c{e.unified}" for e in items],
-         "score": [1] * len(items)},
-        {"id": string, "image": image}, {"id": string, "text": string},
+        {
+            "query-id": [f"q{e.unified}" for e in items],
+            "corpus-id": [f"c{e.unified}" for e in items],
+            "score": [1] * len(items),
+        },
+        {"id": string, "image": image},
+        {"id": string, "text": string},
     )
 
 
@@ -219,8 +244,9 @@ def build_emoji_xm3600(rng: np.random.Generator, scale: float) -> Configs:
     """One config, one split per language; captions = [CLDR label, CLDR keywords] in that language."""
     import datasets
 
-    items = _pick(_unique_by(emojis_in("eval", languages=XM3600_LANGUAGES), lambda e: e.labels["en"]),
-                  _n(100, scale, 10), rng)
+    items = _pick(
+        _unique_by(emojis_in("eval", languages=XM3600_LANGUAGES), lambda e: e.labels["en"]), _n(100, scale, 10), rng
+    )
     features = {
         "image": datasets.Image(),
         "image_id": datasets.Value("string"),
@@ -238,14 +264,17 @@ def build_emoji_xm3600(rng: np.random.Generator, scale: float) -> Configs:
             tags = ", ".join(e.tags.get(lang, ()))
             captions.append([e.labels[lang], tags] if tags else [e.labels[lang]])
         tokenized = [[" ".join(_tokens(c)) for c in caps] for caps in captions]
-        splits[lang] = _dataset({
-            "image": images,
-            "image_id": ids,
-            "captions": captions,
-            "captions_tokenized": tokenized,
-            "captions_tokenized_lowercase": [[c.lower() for c in caps] for caps in tokenized],
-            "image_locale": ["und"] * len(items),
-        }, features)
+        splits[lang] = _dataset(
+            {
+                "image": images,
+                "image_id": ids,
+                "captions": captions,
+                "captions_tokenized": tokenized,
+                "captions_tokenized_lowercase": [[c.lower() for c in caps] for caps in tokenized],
+                "image_locale": ["und"] * len(items),
+            },
+            features,
+        )
     return {"default": splits}
 
 
@@ -271,8 +300,8 @@ def _paragraphs(e: Emoji, rng: np.random.Generator) -> list[str]:
         f"listed in the Unicode standard under the name {e.name}.",
         f"Usage notes. The symbol is commonly associated with the keywords {tags}. "
         f"In a survey from {year}, {share} percent of respondents recognised it without a caption.",
-        f"Rendering. The figure above shows the Noto design of the symbol. Designs from other vendors "
-        f"differ in colour and detail but keep the overall shape.",
+        "Rendering. The figure above shows the Noto design of the symbol. Designs from other vendors "
+        "differ in colour and detail but keep the overall shape.",
     ]
 
 
@@ -292,12 +321,20 @@ def build_emoji_docs(rng: np.random.Generator, scale: float) -> Configs:
     ids = list(range(len(items)))
     integer = datasets.Value("int64")
     return {
-        "queries": {"test": _dataset({"query-id": ids, "query": queries},
-                                     {"query-id": integer, "query": datasets.Value("string")})},
-        "corpus": {"test": _dataset({"corpus-id": ids, "image": pages},
-                                    {"corpus-id": integer, "image": datasets.Image()})},
-        "qrels": {"test": _dataset({"query-id": ids, "corpus-id": ids, "score": [1] * len(ids)},
-                                   {"query-id": integer, "corpus-id": integer, "score": integer})},
+        "queries": {
+            "test": _dataset(
+                {"query-id": ids, "query": queries}, {"query-id": integer, "query": datasets.Value("string")}
+            )
+        },
+        "corpus": {
+            "test": _dataset({"corpus-id": ids, "image": pages}, {"corpus-id": integer, "image": datasets.Image()})
+        },
+        "qrels": {
+            "test": _dataset(
+                {"query-id": ids, "corpus-id": ids, "score": [1] * len(ids)},
+                {"query-id": integer, "corpus-id": integer, "score": integer},
+            )
+        },
     }
 
 
@@ -311,8 +348,8 @@ def _render_pair(a: str, b: str, rng: np.random.Generator) -> tuple[dict, dict]:
     from harness.offline.render import render_sentence
 
     def one(text: str) -> dict:
-        size = int(rng.integers(20, 25))
-        offset = (int(rng.integers(8, 20)), int(rng.integers(6, 16)))
+        size = int(rng.integers(18, 23))
+        offset = (int(rng.integers(-6, 7)), int(rng.integers(-10, 11)))
         return _img(render_sentence(text, size=size, offset=offset))
 
     return one(a), one(b)
@@ -332,11 +369,13 @@ def _sts_dataset(pairs: list[tuple[str, str, float]], rng: np.random.Generator) 
     )
 
 
-def _graded_pairs(items: list[Emoji], per_grade: int, rng: np.random.Generator, lang_a: str = "en",
-                  lang_b: str = "en") -> list[tuple[str, str, float]]:
+def _graded_pairs(
+    items: list[Emoji], per_grade: int, rng: np.random.Generator, lang_a: str = "en", lang_b: str = "en"
+) -> list[tuple[str, str, float]]:
     """Graded sentence pairs about emojis: 5 same meaning, 4 paraphrase, 3 label vs keywords,
     2 same subcategory, 1 same category, 0 unrelated. Cross-lingual pairs state the same template
     in two languages only for grade 5 (label vs label); other grades keep sentence2 in ``lang_b``."""
+
     def label(e: Emoji, lang: str) -> str:
         return e.labels.get(lang, e.name)
 
@@ -368,8 +407,10 @@ def _graded_pairs(items: list[Emoji], per_grade: int, rng: np.random.Generator, 
             e = take()
             tags = ", ".join(e.tags.get("en", ())[:5]) or e.name
             pairs.append((label(e, "en"), tags, 3.0))
-    grades = ((2.0, by_sub, lambda a, b: a.subcategory == b.subcategory),
-              (1.0, by_cat, lambda a, b: a.category == b.category and a.subcategory != b.subcategory))
+    grades = (
+        (2.0, by_sub, lambda a, b: a.subcategory == b.subcategory),
+        (1.0, by_cat, lambda a, b: a.category == b.category and a.subcategory != b.subcategory),
+    )
     for score, groups, related in grades:
         made, tries = 0, 0
         while made < per_grade and tries < 50 * per_grade:
@@ -455,8 +496,13 @@ def build_shapes_aro(rng: np.random.Generator, scale: float) -> Configs:
 
     from harness.offline.render import draw_scene
 
-    columns: dict[str, list] = {"images": [], "correct_caption": [], "hard_text_1": [], "hard_text_2": [],
-                                "hard_text_3": []}
+    columns: dict[str, list] = {
+        "images": [],
+        "correct_caption": [],
+        "hard_text_1": [],
+        "hard_text_2": [],
+        "hard_text_3": [],
+    }
     for _ in range(_n(150, scale, 4)):
         relation, c1, s1, c2, s2, flip = _scene_spec(rng)
         forward, backward = _RELATIONS[relation]
@@ -483,7 +529,7 @@ def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
     for n in range(_n(50, scale, 4)):
         relation, c1, s1, c2, s2, _ = _scene_spec(rng)
         forward = _RELATIONS[relation][0]
-        if n % 2 == 0:  # swap which object is where: "red circle left of blue square" vs "blue square left of red circle"
+        if n % 2 == 0:  # swap the objects: "red circle left of blue square" / "blue square left of red circle"
             scene_0 = _two_shapes(rng, relation, c1, s1, c2, s2)
             scene_1 = _two_shapes(rng, relation, c2, s2, c1, s1)
             captions = (f"a {c1} {s1} {forward} a {c2} {s2}", f"a {c2} {s2} {forward} a {c1} {s1}")
@@ -500,8 +546,14 @@ def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
         columns["caption_1"].append(captions[1])
         columns["tag"].append(tag)
     string, image = datasets.Value("string"), datasets.Image()
-    features = {"id": datasets.Value("int64"), "image_0": image, "image_1": image, "caption_0": string,
-                "caption_1": string, "tag": string}
+    features = {
+        "id": datasets.Value("int64"),
+        "image_0": image,
+        "image_1": image,
+        "caption_0": string,
+        "caption_1": string,
+        "tag": string,
+    }
     return {"default": {"test": _dataset(columns, features)}}
 
 
@@ -529,9 +581,26 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
 
     from harness.offline.render import COLORS, SHAPES, Shape, draw_scene, plural
 
-    columns: dict[str, list] = {k: [] for k in (
-        "idx", "type", "task", "image", "question", "choices", "answer", "prompt", "filename", "source",
-        "source_dataset", "source_filename", "target_class", "target_size", "bbox")}
+    columns: dict[str, list] = {
+        k: []
+        for k in (
+            "idx",
+            "type",
+            "task",
+            "image",
+            "question",
+            "choices",
+            "answer",
+            "prompt",
+            "filename",
+            "source",
+            "source_dataset",
+            "source_filename",
+            "target_class",
+            "target_size",
+            "bbox",
+        )
+    }
     colors = list(COLORS)
     for n in range(_n(150, scale, 4)):
         target = SHAPES[int(rng.integers(len(SHAPES)))]
@@ -540,8 +609,10 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         boxes = _place(rng, count + distractors)
         others = [s for s in SHAPES if s != target]
         shapes = [Shape(target, colors[int(rng.integers(len(colors)))], b) for b in boxes[:count]]
-        shapes += [Shape(others[int(rng.integers(len(others)))], colors[int(rng.integers(len(colors)))], b)
-                   for b in boxes[count:]]
+        shapes += [
+            Shape(others[int(rng.integers(len(others)))], colors[int(rng.integers(len(colors)))], b)
+            for b in boxes[count:]
+        ]
         order = rng.permutation(len(shapes))  # drawing order does not reveal which are targets
         image = draw_scene([shapes[i] for i in order])
         n_choices = int(rng.integers(4, 7))
@@ -557,8 +628,11 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         columns["question"].append(question)
         columns["choices"].append(options)
         columns["answer"].append(f"({_LETTERS[options.index(str(count))]})")
-        columns["prompt"].append(question + " Select from the following choices.\n"
-                                 + "\n".join(f"({_LETTERS[i]}) {o}" for i, o in enumerate(options)))
+        columns["prompt"].append(
+            question
+            + " Select from the following choices.\n"
+            + "\n".join(f"({_LETTERS[i]}) {o}" for i, o in enumerate(options))
+        )
         columns["filename"].append(filename)
         columns["source"].append("mieb-offline")
         columns["source_dataset"].append("mieb-offline shapes")
@@ -568,10 +642,20 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         columns["bbox"].append([[float(v) for v in s.box] for s in shapes[:count]])
     string = datasets.Value("string")
     features = {
-        "idx": datasets.Value("int64"), "type": string, "task": string, "image": datasets.Image(),
-        "question": string, "choices": datasets.Sequence(string), "answer": string, "prompt": string,
-        "filename": string, "source": string, "source_dataset": string, "source_filename": string,
-        "target_class": string, "target_size": datasets.Value("int64"),
+        "idx": datasets.Value("int64"),
+        "type": string,
+        "task": string,
+        "image": datasets.Image(),
+        "question": string,
+        "choices": datasets.Sequence(string),
+        "answer": string,
+        "prompt": string,
+        "filename": string,
+        "source": string,
+        "source_dataset": string,
+        "source_filename": string,
+        "target_class": string,
+        "target_size": datasets.Value("int64"),
         "bbox": datasets.Sequence(datasets.Sequence(datasets.Value("float64"))),
     }
     return {"default": {"test": _dataset(columns, features)}}
@@ -595,6 +679,14 @@ BUILDERS: dict[str, Callable[[np.random.Generator, float], Configs]] = {
     "shapes-winoground": build_shapes_winoground,
     "shapes-count": build_shapes_count,
 }
+
+
+def default_offline_dir() -> Path:
+    """``$MIEB_HOME/offline-datasets`` (``~/.cache/mieb/offline-datasets``): where ``mieb offline build``
+    and ``mieb run`` without ``--datasets-dir`` put the offline datasets."""
+    from harness.offline.assets import mieb_home
+
+    return mieb_home() / "offline-datasets"
 
 
 def _stamp(name: str, scale: float) -> dict[str, Any]:
@@ -634,8 +726,9 @@ def build_one(root: Path, name: str, scale: float = 1.0) -> bool:
     return True
 
 
-def build_offline_datasets(target_dir: str | os.PathLike[str], *, progress: bool = True, scale: float = 1.0,
-                           only: Iterable[str] | None = None) -> Path:
+def build_offline_datasets(
+    target_dir: str | os.PathLike[str], *, progress: bool = True, scale: float = 1.0, only: Iterable[str] | None = None
+) -> Path:
     """Build every offline dataset (or those in ``only``) under ``target_dir/mieb-offline``.
 
     ``scale`` multiplies every dataset's size (tests use a small one); it is part of the stamp.
@@ -653,14 +746,24 @@ def build_offline_datasets(target_dir: str | os.PathLike[str], *, progress: bool
     target = Path(target_dir).expanduser().resolve()
     root = target / ORG
     root.mkdir(parents=True, exist_ok=True)
+    import datasets
     from tqdm.auto import tqdm
 
-    bar = tqdm(names, desc="mieb-offline datasets", unit="dataset", disable=not progress)
-    for name in bar:
-        bar.set_postfix_str(name)
-        build_one(root, name, scale)
-    summary = {"builder_version": BUILDER_VERSION, "scale": scale,
-               "datasets": sorted(n for n in BUILDERS if is_built(root / n, n, scale))}
+    quiet = datasets.utils.are_progress_bars_disabled()
+    datasets.disable_progress_bars()  # one bar for the whole build, not one per parquet file
+    try:
+        bar = tqdm(names, desc="mieb-offline datasets", unit="dataset", disable=not progress)
+        for name in bar:
+            bar.set_postfix_str(name)
+            build_one(root, name, scale)
+    finally:
+        if not quiet:
+            datasets.enable_progress_bars()
+    summary = {
+        "builder_version": BUILDER_VERSION,
+        "scale": scale,
+        "datasets": sorted(n for n in BUILDERS if is_built(root / n, n, scale)),
+    }
     tmp = root / f".stamp-{os.getpid()}.tmp"
     tmp.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, root / STAMP)
@@ -669,12 +772,13 @@ def build_offline_datasets(target_dir: str | os.PathLike[str], *, progress: bool
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the MIEB(offline) datasets (pass DIR as --datasets-dir).")
-    parser.add_argument("target_dir", type=Path)
+    parser.add_argument("target_dir", type=Path, nargs="?", default=None, help="default: $MIEB_HOME/offline-datasets")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", nargs="*", choices=sorted(BUILDERS))
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    path = build_offline_datasets(args.target_dir, progress=not args.quiet, scale=args.scale, only=args.only)
+    target = args.target_dir or default_offline_dir()
+    path = build_offline_datasets(target, progress=not args.quiet, scale=args.scale, only=args.only)
     print(path, file=sys.stdout)
     return 0
 

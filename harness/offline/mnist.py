@@ -33,9 +33,9 @@ def animal_mnist() -> tuple[np.ndarray, np.ndarray]:
     """10k white-on-black silhouettes, 1000 per class."""
     root = animal_mnist_dir()
     with gzip.open(root / "animal_data_version_3.gz") as handle:
-        images = np.asarray(pickle.load(handle), dtype=np.uint8)  # noqa: S301 - the installed package's own data
+        images = np.asarray(pickle.load(handle), dtype=np.uint8)
     with gzip.open(root / "animal_label_version_3.gz") as handle:
-        labels = np.asarray(pickle.load(handle)).astype(np.int64)  # noqa: S301
+        labels = np.asarray(pickle.load(handle)).astype(np.int64)
     return images.reshape(-1, 28, 28), labels
 
 

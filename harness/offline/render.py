@@ -32,24 +32,29 @@ def font(size: int, bold: bool = False):
     return ImageFont.truetype(str(font_path(bold)), size)
 
 
-def render_sentence(text: str, *, size: int = 22, width: int = 448, height: int = 112,
-                    offset: tuple[int, int] = (12, 10)):
-    """A sentence as black text on white, wrapped to the canvas (like the rendered STS sets)."""
+def render_sentence(
+    text: str, *, size: int = 22, width: int = 224, height: int = 224, offset: tuple[int, int] = (0, 0)
+):
+    """A sentence as black text on white, wrapped and centred (square, so a centre crop keeps it)."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (width, height), WHITE)
     draw = ImageDraw.Draw(image)
-    chars = max(8, int((width - 2 * offset[0]) / (0.55 * size)))
-    lines = textwrap.wrap(text, chars) or [""]
-    y = offset[1]
+    margin = 28
+    face = font(size)
+    chars = max(6, int((width - 2 * margin) / (0.58 * size)))
+    lines = textwrap.wrap(text, chars, break_long_words=True) or [""]
+    step = int(size * 1.3)
+    y = (height - step * len(lines)) // 2 + offset[1]
     for line in lines:
-        draw.text((offset[0], y), line, font=font(size), fill=BLACK)
-        y += int(size * 1.3)
+        draw.text((margin + offset[0], y), line, font=face, fill=BLACK)
+        y += step
     return image
 
 
-def render_page(title: str, paragraphs: list[str], figure=None, *, width: int = 400, height: int = 520,
-                caption: str | None = None):
+def render_page(
+    title: str, paragraphs: list[str], figure=None, *, width: int = 400, height: int = 520, caption: str | None = None
+):
     """A document page: a title, a paragraph, a centred figure (optional), more paragraphs."""
     from PIL import Image, ImageDraw
 

@@ -44,7 +44,7 @@ def test_registry_size_and_reference_models():
 
 @pytest.mark.parametrize("meta", list_models(), ids=lambda m: m.name)
 def test_entry_metadata_is_complete(meta: ModelMeta):
-    assert meta.framework in {"transformers", "open_clip"}
+    assert meta.framework in {"transformers", "open_clip", "pytorch"}
     assert meta.architecture and callable(meta.loader)
     assert isinstance(meta.embed_dim, int) and meta.embed_dim > 0
     assert isinstance(meta.n_parameters, int) and meta.n_parameters > meta.embed_dim
