@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
+from mieb_models.hf_pixels import DevicePixels
 
 
 def _features(output: Any) -> Any:
@@ -43,11 +44,13 @@ class HFCLIPEncoder(TorchEncoder):
             source, trust_remote_code=trust_remote_code, **kwargs
         )
         self.max_length = _max_length(self.model.config, self.processor)
+        self.pixels = DevicePixels(self.processor.image_processor)
 
     def preprocess(self, image: Any) -> Any:
-        return self.processor.image_processor(images=image, return_tensors="pt")["pixel_values"][0]
+        return self.pixels.preprocess(image)
 
     def _images(self, pixel_values: Any) -> Any:
+        pixel_values = self.pixels.finish(pixel_values, self.device)
         return _features(self.model.get_image_features(pixel_values=pixel_values))
 
     def _texts(self, texts: list[str]) -> Any:

@@ -12,13 +12,20 @@ from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
 from mieb_models.clip_hf import _is_local
+from mieb_models.hf_pixels import DevicePixels
 
 
 class DINOEncoder(TorchEncoder):
     """A transformers DINOv2-style vision transformer; the embedding is its [CLS] token."""
 
-    def __init__(self, meta: ModelMeta, source: str, device: str | None = None, precision: str = "fp32",
-                 trust_remote_code: bool = False):
+    def __init__(
+        self,
+        meta: ModelMeta,
+        source: str,
+        device: str | None = None,
+        precision: str = "fp32",
+        trust_remote_code: bool = False,
+    ):
         super().__init__(device, precision)
         from transformers import AutoImageProcessor, AutoModel
 
@@ -26,32 +33,35 @@ class DINOEncoder(TorchEncoder):
         kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
         self.model = AutoModel.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
         self.model.to(self.device).eval()
-        self.image_processor = AutoImageProcessor.from_pretrained(
-            source, trust_remote_code=trust_remote_code, **kwargs
-        )
+        self.image_processor = AutoImageProcessor.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
+        self.pixels = DevicePixels(self.image_processor)
 
     def preprocess(self, image: Any) -> Any:
-        return self.image_processor(images=image, return_tensors="pt")["pixel_values"][0]
+        return self.pixels.preprocess(image)
 
     def _images(self, images: Any) -> Any:
-        import torch
-
-        if not isinstance(images, torch.Tensor):  # a list of PIL images
-            images = torch.stack([self.preprocess(image) for image in images]).to(self.device)
-        return self.model(pixel_values=images).last_hidden_state[:, 0]
+        return self.model(pixel_values=self.pixels.finish(images, self.device)).last_hidden_state[:, 0]
 
     def _texts(self, texts: list[str]) -> Any:
         raise TypeError(f"{self.meta.name} is an image-only model: it cannot encode text")
 
 
-def load_dino(meta: ModelMeta, *, source: str | None = None, device: str | None = None,
-              precision: str = "fp32", trust_remote_code: bool = False, **_: Any) -> DINOEncoder:
+def load_dino(
+    meta: ModelMeta,
+    *,
+    source: str | None = None,
+    device: str | None = None,
+    precision: str = "fp32",
+    trust_remote_code: bool = False,
+    **_: Any,
+) -> DINOEncoder:
     """Loader for DINO registry entries and local ``dinov2`` checkpoint directories."""
     return DINOEncoder(meta, source or meta.name, device, precision, trust_remote_code)
 
 
-def _dino(name: str, revision: str, dim: int, params: int, license: str = "apache-2.0",
-          aliases: tuple[str, ...] = ()) -> ModelMeta:
+def _dino(
+    name: str, revision: str, dim: int, params: int, license: str = "apache-2.0", aliases: tuple[str, ...] = ()
+) -> ModelMeta:
     return ModelMeta(
         name=name,
         revision=revision,
