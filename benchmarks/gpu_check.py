@@ -67,8 +67,10 @@ def throughput(model_dir: Path, data_dir: Path, report: dict) -> None:
     processor = CLIPProcessor.from_pretrained(model_dir)
     bare = CLIPModel.from_pretrained(model_dir).cuda().eval()
     images = [data.images.dataset[i]["img"] for i in range(len(data.images))]
-    batches = [processor(images=images[i : i + 256], return_tensors="pt")["pixel_values"].cuda()
-               for i in range(0, len(images), 256)]
+    batches = [
+        processor(images=images[i : i + 256], return_tensors="pt")["pixel_values"].cuda()
+        for i in range(0, len(images), 256)
+    ]
     with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16):
         bare.get_image_features(pixel_values=batches[0])
         torch.cuda.synchronize()
@@ -88,17 +90,26 @@ def throughput(model_dir: Path, data_dir: Path, report: dict) -> None:
         embeddings = engine.images(data.images)
         ours_s = time.perf_counter() - start
         report[f"encode_workers_{workers}"] = {
-            "images": len(images), "bare_fp16_forward_s": bare_s, "harness_s": ours_s,
-            "harness_img_per_s": len(images) / ours_s, "bare_img_per_s": len(images) / bare_s,
-            "ratio_harness_over_bare": ours_s / bare_s, "finite": bool(np.isfinite(embeddings).all()),
+            "images": len(images),
+            "bare_fp16_forward_s": bare_s,
+            "harness_s": ours_s,
+            "harness_img_per_s": len(images) / ours_s,
+            "bare_img_per_s": len(images) / bare_s,
+            "ratio_harness_over_bare": ours_s / bare_s,
+            "finite": bool(np.isfinite(embeddings).all()),
             "first_1024_images_s": startup_s,
         }
 
     subset = data.images.select(range(64))
     outs = {}
     for device, precision in (("cpu", "fp32"), ("cuda", "fp32"), ("cuda", "fp16"), ("cuda", "bf16")):
-        engine = EncodeEngine(load_model(str(model_dir), device=device, precision=precision), None,
-                              batch_size=32, num_workers=0, progress=False)
+        engine = EncodeEngine(
+            load_model(str(model_dir), device=device, precision=precision),
+            None,
+            batch_size=32,
+            num_workers=0,
+            progress=False,
+        )
         outs[(device, precision)] = engine.images(subset)
     cpu = outs[("cpu", "fp32")]
     report["gpu_fp32_vs_cpu_max_abs"] = float(np.abs(outs[("cuda", "fp32")] - cpu).max())
@@ -115,19 +126,49 @@ def pytest_runs(model_dir: Path, data_dir: Path, work: Path, report: dict) -> No
 
     installed = any(e.name == "mieb" for e in entry_points(group="pytest11"))
     plugin = [] if installed else ["-p", "harness.plugin"]  # a bare checkout has no entry point
-    base = [sys.executable, "-m", "pytest", *plugin, "harness/cases.py", "--model", str(model_dir),
-            "--datasets-dir", str(data_dir), "--task", "CIFAR10ZeroShot", "--task", "CIFAR10",
-            "--task", "CIFAR10Clustering", "-p", "no:cacheprovider", "-q", "--no-progress", "--precision", "fp16"]
+    base = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *plugin,
+        "harness/cases.py",
+        "--model",
+        str(model_dir),
+        "--datasets-dir",
+        str(data_dir),
+        "--task",
+        "CIFAR10ZeroShot",
+        "--task",
+        "CIFAR10",
+        "--task",
+        "CIFAR10Clustering",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--no-progress",
+        "--precision",
+        "fp16",
+    ]
     for name, extra in (("single", []), ("xdist2", ["-n", "2"])):
         start = time.perf_counter()
-        done = subprocess.run([*base, "--results-dir", str(work / name), "--cache-dir", str(work / f"cache-{name}"),
-                               *extra], capture_output=True, text=True, env=env)
-        report[f"pytest_{name}"] = {"returncode": done.returncode, "seconds": time.perf_counter() - start,
-                                    "tail": done.stdout[-1500:] + done.stderr[-800:]}
+        done = subprocess.run(
+            [*base, "--results-dir", str(work / name), "--cache-dir", str(work / f"cache-{name}"), *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        report[f"pytest_{name}"] = {
+            "returncode": done.returncode,
+            "seconds": time.perf_counter() - start,
+            "tail": done.stdout[-1500:] + done.stderr[-800:],
+        }
     scores = {}
     for name in ("single", "xdist2"):
-        scores[name] = {p.name: json.loads(p.read_text())["scores"] for p in (work / name).glob("*/*/*.json")
-                        if p.name != "model_meta.json"}
+        scores[name] = {
+            p.name: json.loads(p.read_text())["scores"]
+            for p in (work / name).glob("*/*/*.json")
+            if p.name != "model_meta.json"
+        }
     report["xdist_equals_single"] = scores["single"] == scores["xdist2"] and bool(scores["single"])
 
 
@@ -143,22 +184,32 @@ def search_check(report: dict) -> None:
     start = time.perf_counter()
     gpu_scores, gpu_idx = search(queries, corpus, 100, device="cuda")
     gpu_s = time.perf_counter() - start
-    report["search"] = {"cpu_s": cpu_s, "cuda_s": gpu_s, "same_indices_fraction": float((cpu_idx == gpu_idx).mean()),
-                        "max_score_diff": float(np.abs(cpu_scores - gpu_scores).max())}
+    report["search"] = {
+        "cpu_s": cpu_s,
+        "cuda_s": gpu_s,
+        "same_indices_fraction": float((cpu_idx == gpu_idx).mean()),
+        "max_score_diff": float(np.abs(cpu_scores - gpu_scores).max()),
+    }
 
 
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     out.mkdir(parents=True, exist_ok=True)
-    report: dict = {"torch": torch.__version__, "cuda": torch.cuda.is_available(),
-                    "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+    report: dict = {
+        "torch": torch.__version__,
+        "cuda": torch.cuda.is_available(),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
     work = Path(tempfile.mkdtemp())
     os.environ["HF_DATASETS_CACHE"] = str(work / "hf")
     model_dir, data_dir = work / "model", work / "data"
     build_model(model_dir)
     build_data(data_dir)
-    steps = {"throughput": lambda: throughput(model_dir, data_dir, report), "search": lambda: search_check(report),
-             "pytest": lambda: pytest_runs(model_dir, data_dir, work, report)}
+    steps = {
+        "throughput": lambda: throughput(model_dir, data_dir, report),
+        "search": lambda: search_check(report),
+        "pytest": lambda: pytest_runs(model_dir, data_dir, work, report),
+    }
     wanted = os.environ.get("GPU_CHECK_STEPS", ",".join(steps)).split(",")
     for step in (steps[name] for name in wanted):
         try:

@@ -28,9 +28,9 @@ def vit_b32_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.manual_seed(0)
     CLIPModel(CLIPConfig()).eval().save_pretrained(folder)
     write_clip_tokenizer_files(folder)
-    CLIPProcessor(image_processor=CLIPImageProcessor(), tokenizer=CLIPTokenizer.from_pretrained(folder)).save_pretrained(
-        folder
-    )
+    CLIPProcessor(
+        image_processor=CLIPImageProcessor(), tokenizer=CLIPTokenizer.from_pretrained(folder)
+    ).save_pretrained(folder)
     return folder
 
 
@@ -93,13 +93,23 @@ def test_cifar_trio_vs_bare_forward(benchmark, vit_b32_clip: Path, cifar_like: P
     def run() -> float:
         model = get_model(str(vit_b32_clip), device="cpu")
         start = time.perf_counter()
-        evaluate(model, tasks, results_dir=tmp_path / "results", datasets_dir=cifar_like,
-                 cache_dir=tmp_path / "cache", overwrite=True, progress=False)
+        evaluate(
+            model,
+            tasks,
+            results_dir=tmp_path / "results",
+            datasets_dir=cifar_like,
+            cache_dir=tmp_path / "cache",
+            overwrite=True,
+            progress=False,
+        )
         return time.perf_counter() - start
 
     ours = benchmark.pedantic(run, rounds=1, iterations=1)
     ratio = ours / bare
-    benchmark.extra_info.update({"bare_forward_s": bare, "harness_s": ours, "ratio": ratio,
-                                 "unique_images": N_TEST + unique_train})
-    print(f"\nCIFAR10 trio: harness {ours:.1f}s, bare forward {bare:.1f}s, ratio {ratio:.3f} "
-          f"({N_TEST + unique_train} unique images)")
+    benchmark.extra_info.update(
+        {"bare_forward_s": bare, "harness_s": ours, "ratio": ratio, "unique_images": N_TEST + unique_train}
+    )
+    print(
+        f"\nCIFAR10 trio: harness {ours:.1f}s, bare forward {bare:.1f}s, ratio {ratio:.3f} "
+        f"({N_TEST + unique_train} unique images)"
+    )

@@ -10,22 +10,30 @@ from harness.plugin import RESULT_PROPERTY, Settings
 from harness.spec import TaskSpec
 
 
-def test_task(mieb_task: TaskSpec, mieb_engine, mieb_settings: Settings, record_property) -> None:
+def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, record_property, request) -> None:
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
     from harness.encode import ModelOutputError
     from harness.references import baseline_cells, compare, reference_cells
-    from harness.runner import TaskSkipped, run_task
+    from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
 
-    source = DataSource.from_env(mieb_settings.datasets_dir)
-    try:
-        outcome = run_task(mieb_task, mieb_engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
-    except TaskSkipped as skip:
-        pytest.skip(str(skip))
-    except (DatasetUnavailable, ModelOutputError) as err:
-        pytest.fail(str(err), pytrace=False)
-    meta = mieb_engine.model.meta
+    meta = mieb_model_meta
+    if meta is not None and (gap := modality_gap(mieb_task, meta)):
+        pytest.skip(gap)
+    outcome = None
+    if meta is not None and not mieb_settings.overwrite:
+        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir)  # no model load for finished work
+    if outcome is None:
+        engine = request.getfixturevalue("mieb_engine")
+        meta = engine.model.meta
+        source = DataSource.from_env(mieb_settings.datasets_dir)
+        try:
+            outcome = run_task(mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
+        except TaskSkipped as skip:
+            pytest.skip(str(skip))
+        except (DatasetUnavailable, ModelOutputError) as err:
+            pytest.fail(str(err), pytrace=False)
     cells = reference_cells(meta.name, mieb_task.name)
     if not cells and mieb_settings.baseline_dir:
         cells = baseline_cells(mieb_settings.baseline_dir, meta.name, meta.revision, mieb_task.name)
@@ -41,6 +49,7 @@ def test_task(mieb_task: TaskSpec, mieb_engine, mieb_settings: Settings, record_
                 "main_score": outcome.result.main_score(),
                 "reused": outcome.reused,
                 "reference": verdict.message if verdict.checked else f"not checked: {verdict.message}",
+                "reference_checked": verdict.checked,
                 "path": str(outcome.path),
             }
         ),

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default=None)
     run.add_argument("--overwrite", action="store_true")
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
+    run.add_argument("--tolerance", type=float, default=None)
     run.add_argument("--trust-remote-code", action="store_true")
     run.set_defaults(handler=_run)
 
@@ -87,7 +88,17 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     datasets_dir = args.datasets_dir
     if datasets_dir is None and OFFLINE_BENCHMARK in benchmarks:
         datasets_dir = str(_build_offline(None))
-    pytest_args = [str(CASES_MODULE), "-p", "no:cacheprovider", "-q", "-rfs", "--results-dir", args.results_dir]
+    pytest_args = [
+        str(CASES_MODULE),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rfs",
+        "--results-dir",
+        args.results_dir,
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
     for model in models:
         pytest_args += ["--model", model]
     for task in args.tasks or []:
@@ -103,6 +114,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         "--device": args.device,
         "--precision": args.precision,
         "--reference": args.reference,
+        "--tolerance": args.tolerance,
         "-n": args.workers,
     }
     for flag, value in options.items():
@@ -112,6 +124,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--overwrite")
     if args.trust_remote_code:
         pytest_args.append("--trust-remote-code")
+    if passthrough[:1] == ["--"]:
+        passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))
 
 

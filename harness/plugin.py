@@ -263,6 +263,15 @@ def mieb_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def mieb_model_meta(mieb_model_name: str):
+    """The model's metadata without loading it; None for ``module:factory`` models (known after loading)."""
+    from mieb_models.registry import get_model_meta
+
+    meta = get_model_meta(mieb_model_name)
+    return None if "factory" in meta.loader_kwargs else meta
+
+
+@pytest.fixture(scope="session")
 def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str | None):
     """The loaded encoder, once per process and model."""
     from mieb_models.registry import load_model

@@ -6,9 +6,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
+from harness.spec import CATEGORY_OF_TYPE
+
 
 def summary_lines(rows: Iterable[dict]) -> list[str]:
-    """A fixed-width table: model, task, type, main score, reused?, reference note; then type means."""
+    """A fixed-width table: task, type, main score, reused or failed; then per-category means."""
     rows = sorted(rows, key=lambda r: (r["model"], r["type"], r["task"]))
     if not rows:
         return []
@@ -21,6 +23,8 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
             current = r["model"]
             lines.append(f"-- {current}")
         note = "reused" if r.get("reused") else ""
+        if r.get("reference_checked"):
+            note = (note + " ref ok").strip()
         if r.get("outcome") == "failed":
             note = (note + " FAILED").strip()
         lines.append(
@@ -31,9 +35,12 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
     for model, types in by_model.items():
         means = {t: sum(v) / len(v) for t, v in types.items()}
         overall = sum(means.values()) / len(means) if means else math.nan
-        lines.append(f"{model}: Mean(TaskType) over the types run = {100 * overall:.2f}")
-        for task_type, mean in sorted(means.items()):
-            lines.append(f"    {task_type:<30} {100 * mean:6.2f}  ({len(types[task_type])} tasks)")
+        lines.append(f"{model}: Mean(TaskType) over the {len(means)} task types run = {100 * overall:.2f}")
+        categories: dict[str, list[float]] = defaultdict(list)
+        for task_type, scores in types.items():
+            categories[CATEGORY_OF_TYPE.get(task_type, task_type)].extend(scores)
+        for category, scores in sorted(categories.items()):
+            lines.append(f"    {category:<28} {100 * sum(scores) / len(scores):6.2f}  ({len(scores)} tasks)")
     return lines
 
 

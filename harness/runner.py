@@ -17,7 +17,7 @@ from harness.encode import EncodeEngine
 from harness.pipelines import PIPELINES
 from harness.results import TaskResult, read_result, result_path, write_model_meta, write_result
 from harness.spec import TaskSpec, get_task
-from mieb_models.base import has_modalities
+from mieb_models.base import ModelMeta, has_modalities
 
 
 class TaskSkipped(Exception):
@@ -31,13 +31,33 @@ class RunOutcome:
     reused: bool
 
 
+def modality_gap(task: TaskSpec, meta: ModelMeta) -> str | None:
+    """Why the model cannot run the task (a modality it lacks), or None."""
+    if has_modalities(meta, task.modalities):
+        return None
+    missing = sorted(set(task.modalities) - set(meta.modalities))
+    return f"{meta.name} has no {' or '.join(missing)} encoder; {task.name} needs {', '.join(task.modalities)}"
+
+
 def check_modalities(task: TaskSpec, engine: EncodeEngine) -> None:
-    meta = engine.model.meta
-    if not has_modalities(meta, task.modalities):
-        missing = sorted(set(task.modalities) - set(meta.modalities))
-        raise TaskSkipped(
-            f"{meta.name} has no {' or '.join(missing)} encoder; {task.name} needs {', '.join(task.modalities)}"
-        )
+    gap = modality_gap(task, engine.model.meta)
+    if gap:
+        raise TaskSkipped(gap)
+
+
+def finished_result(task: TaskSpec, meta: ModelMeta, results_dir: str | Path) -> RunOutcome | None:
+    """A stored result that already covers every split and subset of ``task`` on its dataset revision.
+
+    Lets a rerun report finished tasks without loading the model at all.
+    """
+    path = result_path(results_dir, meta.name, meta.revision, task.name)
+    previous = read_result(path)
+    if previous is None or previous.dataset_revision != task.dataset.revision:
+        return None
+    subsets = ["default"] if task.aggregate_of else list(task.subsets)
+    if all(previous.entry(split, subset) for split in task.eval_splits for subset in subsets):
+        return RunOutcome(previous, path, reused=True)
+    return None
 
 
 def run_task(

@@ -32,6 +32,22 @@ FAMILY_OF_TYPE: Mapping[str, str] = MappingProxyType(
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
 
+# Task type -> the MIEB paper's category (8 categories; retrieval and visual STS each span two types).
+CATEGORY_OF_TYPE: Mapping[str, str] = MappingProxyType(
+    {
+        "Any2AnyRetrieval": "Retrieval",
+        "Any2AnyMultilingualRetrieval": "Retrieval",
+        "DocumentUnderstanding": "Document understanding",
+        "ImageClassification": "Linear probing",
+        "ZeroShotClassification": "Zero-shot classification",
+        "ImageClustering": "Clustering",
+        "Compositionality": "Compositionality",
+        "VisionCentricQA": "Vision-centric QA",
+        "VisualSTS(eng)": "Visual STS",
+        "VisualSTS(multi)": "Visual STS",
+    }
+)
+
 # Benchmark name -> marker.
 BENCHMARK_MARKERS: Mapping[str, str] = MappingProxyType(
     {

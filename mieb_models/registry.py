@@ -155,11 +155,19 @@ def _checkpoint_kind(path: Path) -> str:
 
 def weights_digest(path: Path) -> str:
     """A content hash of a checkpoint's weight files: two checkpoints never share results."""
-    digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
     if not files:
         raise ValueError(f"{path} holds no weight files ({', '.join(WEIGHT_SUFFIXES)})")
-    for file in files:
+    stamp = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _digest(path, stamp)
+
+
+@cache
+def _digest(path: Path, stamp: tuple[tuple[str, int, int], ...]) -> str:
+    # Hashing gigabytes takes seconds; the (name, size, mtime) stamp keys the cached digest.
+    digest = hashlib.sha256()
+    for name, _, _ in stamp:
+        file = Path(name)
         digest.update(file.relative_to(path).as_posix().encode())
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

@@ -179,6 +179,14 @@ def test_offline_tasks_carry_only_the_offline_marker() -> None:
     offline = get_benchmark("MIEB(offline)").tasks
     assert offline, "MIEB(offline) declares tasks"
     assert all(t.markers == ("offline",) for t in offline)
-    assert {t.type for t in offline} >= {"ZeroShotClassification", "ImageClassification", "ImageClustering",
-                                          "Any2AnyRetrieval", "Any2AnyMultilingualRetrieval", "DocumentUnderstanding",
-                                          "VisualSTS(eng)", "Compositionality", "VisionCentricQA"}
+    assert {t.type for t in offline} >= {
+        "ZeroShotClassification",
+        "ImageClassification",
+        "ImageClustering",
+        "Any2AnyRetrieval",
+        "Any2AnyMultilingualRetrieval",
+        "DocumentUnderstanding",
+        "VisualSTS(eng)",
+        "Compositionality",
+        "VisionCentricQA",
+    }

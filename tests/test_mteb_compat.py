@@ -32,11 +32,24 @@ print(json.dumps(out))
 @pytest.mark.skipif(not MTEB_PYTHON, reason="set MIEB_MTEB_PYTHON to a python with mteb installed")
 def test_mteb_task_result_reads_our_files(tmp_path: Path) -> None:
     entries = {
-        "CIFAR10ZeroShot": {"test": [{"hf_subset": "default", "languages": ["eng-Latn"], "main_score": 0.5,
-                                      "accuracy": 0.5, "f1": 0.4, "ap": None}]},
-        "STS17MultilingualVisualSTS": {"test": [
-            {"hf_subset": "en-en", "languages": ["eng-Latn"], "main_score": 0.8, "cosine_spearman": 0.8},
-            {"hf_subset": "es-es", "languages": ["spa-Latn"], "main_score": 0.6, "cosine_spearman": 0.6}]},
+        "CIFAR10ZeroShot": {
+            "test": [
+                {
+                    "hf_subset": "default",
+                    "languages": ["eng-Latn"],
+                    "main_score": 0.5,
+                    "accuracy": 0.5,
+                    "f1": 0.4,
+                    "ap": None,
+                }
+            ]
+        },
+        "STS17MultilingualVisualSTS": {
+            "test": [
+                {"hf_subset": "en-en", "languages": ["eng-Latn"], "main_score": 0.8, "cosine_spearman": 0.8},
+                {"hf_subset": "es-es", "languages": ["spa-Latn"], "main_score": 0.6, "cosine_spearman": 0.6},
+            ]
+        },
     }
     paths = []
     for task, scores in entries.items():

@@ -29,9 +29,7 @@ def test_cluster_accuracy_brute_force(n_clusters: int) -> None:
     rng = np.random.default_rng(n_clusters)
     labels = rng.integers(0, 4, 30).tolist()
     clusters = rng.integers(0, n_clusters, 30).tolist()
-    assert cluster_accuracy(labels, np.array(clusters)) == pytest.approx(
-        _brute_accuracy(labels, clusters)
-    )
+    assert cluster_accuracy(labels, np.array(clusters)) == pytest.approx(_brute_accuracy(labels, clusters))
 
 
 def test_cluster_accuracy_permuted_and_string_labels() -> None:
@@ -53,9 +51,7 @@ def test_clustering_metrics_match_hand_formulas() -> None:
     m = clustering(emb, labels)
 
     pred = (
-        MiniBatchKMeans(
-            n_clusters=4, batch_size=500, n_init="auto", compute_labels=True, random_state=42
-        )
+        MiniBatchKMeans(n_clusters=4, batch_size=500, n_init="auto", compute_labels=True, random_state=42)
         .fit(emb)
         .labels_
     )

@@ -40,9 +40,7 @@ def test_scores_match_float64_softmax() -> None:
     rng = np.random.default_rng(0)
     img, lbl = rng.normal(size=(20, 8)), rng.normal(size=(5, 8))
     cos = np.array([[a @ b / np.sqrt((a @ a) * (b @ b)) for b in lbl] for a in img])
-    np.testing.assert_allclose(
-        zero_shot_scores(img, lbl), softmax(100 * cos, axis=1), rtol=1e-4, atol=1e-7
-    )
+    np.testing.assert_allclose(zero_shot_scores(img, lbl), softmax(100 * cos, axis=1), rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(zero_shot_scores(img, lbl, "cosine"), cos, atol=1e-6)
     assert zero_shot_scores(img, lbl).dtype == np.float32
 
@@ -72,9 +70,7 @@ def test_multiclass_matches_independent_computation() -> None:
     gold = rng.integers(0, 5, 60)
     img = lbl[gold] + 0.8 * rng.normal(size=(60, 16))
     img[:10] = rng.normal(size=(10, 16))  # some noise images -> errors
-    cos = (img / np.linalg.norm(img, axis=1)[:, None]) @ (
-        lbl / np.linalg.norm(lbl, axis=1)[:, None]
-    ).T
+    cos = (img / np.linalg.norm(img, axis=1)[:, None]) @ (lbl / np.linalg.norm(lbl, axis=1)[:, None]).T
     pred = cos.argmax(1)
     p, r, f, support = precision_recall_fscore_support(gold, pred, average=None, zero_division=0)
     w = support / support.sum()
@@ -101,9 +97,7 @@ def test_ap_keyed_on_labels_present_not_class_count() -> None:
 def test_string_labels_map_to_candidates() -> None:
     images = np.array([_at_gap(-12.3), _at_gap(2.4), _at_gap(12.3), _at_gap(1.2)])
     names = ["a cat", "a dog"]
-    as_str = zero_shot(
-        images, LABELS_2D, ["a cat", "a cat", "a dog", "a dog"], candidate_labels=names
-    )
+    as_str = zero_shot(images, LABELS_2D, ["a cat", "a cat", "a dog", "a dog"], candidate_labels=names)
     assert as_str == zero_shot(images, LABELS_2D, [0, 0, 1, 1])
     with pytest.raises(ValueError):
         zero_shot(images, LABELS_2D, ["a cat", "a cow", "a dog", "a dog"], candidate_labels=names)

@@ -69,8 +69,9 @@ def check_batches():
     def check(encode, items, expected, atol: float = 1e-5) -> None:
         expected = np.asarray(expected, dtype=np.float32)
         for sizes in BATCHINGS:
-            np.testing.assert_allclose(encode_in_batches(encode, items, sizes), expected, rtol=0, atol=atol,
-                                       err_msg=f"batch sizes {sizes}")
+            np.testing.assert_allclose(
+                encode_in_batches(encode, items, sizes), expected, rtol=0, atol=atol, err_msg=f"batch sizes {sizes}"
+            )
 
     return check
 
@@ -84,17 +85,35 @@ def siglip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("siglip")
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS * 20), model_prefix=str(path / "spm"), vocab_size=64, model_type="unigram",
-        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, hard_vocab_limit=False, minloglevel=2,
+        sentence_iterator=iter(CORPUS * 20),
+        model_prefix=str(path / "spm"),
+        vocab_size=64,
+        model_type="unigram",
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=-1,
+        hard_vocab_limit=False,
+        minloglevel=2,
     )
     tokenizer = SiglipTokenizer(vocab_file=str(path / "spm.model"), model_max_length=16)
     processor = SiglipProcessor(
         image_processor=SiglipImageProcessor(size={"height": 32, "width": 32}), tokenizer=tokenizer
     )
-    text = dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                max_position_embeddings=16, pad_token_id=0, bos_token_id=1, eos_token_id=1)
-    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                  image_size=32, patch_size=8)
+    text = dict(
+        vocab_size=64,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=16,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=1,
+    )
+    vision = dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8
+    )
     torch.manual_seed(0)
     SiglipModel(SiglipConfig(text_config=text, vision_config=vision)).save_pretrained(path)
     processor.save_pretrained(path)
@@ -110,12 +129,17 @@ def dinov2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers import BitImageProcessor, Dinov2Config, Dinov2Model
 
     path = tmp_path_factory.mktemp("dinov2")
-    config = Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                          image_size=32, patch_size=8)
+    config = Dinov2Config(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32, patch_size=8
+    )
     torch.manual_seed(0)
     Dinov2Model(config).save_pretrained(path)
-    BitImageProcessor(size={"shortest_edge": 40}, crop_size={"height": 32, "width": 32},
-                      image_mean=[0.485, 0.456, 0.406], image_std=[0.229, 0.224, 0.225]).save_pretrained(path)
+    BitImageProcessor(
+        size={"shortest_edge": 40},
+        crop_size={"height": 32, "width": 32},
+        image_mean=[0.485, 0.456, 0.406],
+        image_std=[0.229, 0.224, 0.225],
+    ).save_pretrained(path)
     return path
 
 
@@ -166,10 +190,17 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory, clip_tokenizer_dir: Path)
         image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
         tokenizer=CLIPTokenizer.from_pretrained(path),
     )
-    text = dict(vocab_size=49408, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                max_position_embeddings=77)
-    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                  image_size=32, patch_size=8)
+    text = dict(
+        vocab_size=49408,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=77,
+    )
+    vision = dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8
+    )
     torch.manual_seed(0)
     CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(path)
     processor.save_pretrained(path)
@@ -187,8 +218,14 @@ def align_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
     tokenizer = BertTokenizer(str(path / "vocab.txt"), model_max_length=8)
     image_processor = EfficientNetImageProcessor(size={"height": 32, "width": 32}, do_center_crop=False)
-    text = dict(vocab_size=5 + len(words), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                intermediate_size=64, max_position_embeddings=64)
+    text = dict(
+        vocab_size=5 + len(words),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
     vision = dict(image_size=32, width_coefficient=0.1, depth_coefficient=0.1, hidden_dim=64)
     torch.manual_seed(0)
     AlignModel(AlignConfig(text_config=text, vision_config=vision, projection_dim=32)).save_pretrained(path)

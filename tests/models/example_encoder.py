@@ -9,8 +9,14 @@ from mieb_models.base import ModelMeta
 class ExampleEncoder:
     """Images: 8x8 thumbnails through a fixed random projection. Texts: character counts. 64 dims."""
 
-    meta = ModelMeta(name="example/thumbnails", revision="1", framework="custom",
-                     architecture="ExampleEncoder", modalities=("image", "text"), embed_dim=64)
+    meta = ModelMeta(
+        name="example/thumbnails",
+        revision="1",
+        framework="custom",
+        architecture="ExampleEncoder",
+        modalities=("image", "text"),
+        embed_dim=64,
+    )
 
     def __init__(self, device: str = "cpu"):
         self.device = device

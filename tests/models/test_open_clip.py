@@ -80,8 +80,11 @@ def test_hub_entry_downloads_at_pinned_revision(open_clip_dir, tmp_path, monkeyp
     meta = get_model_meta("laion/CLIP-ViT-B-32-laion2B-s34B-b79K")
     encoder = load_model(meta, device="cpu")
     assert {revision for _, _, revision in calls} == {meta.revision}
-    assert [f for _, f, _ in calls] == ["open_clip_config.json", "open_clip_model.safetensors",
-                                         "open_clip_pytorch_model.bin"]
+    assert [f for _, f, _ in calls] == [
+        "open_clip_config.json",
+        "open_clip_model.safetensors",
+        "open_clip_pytorch_model.bin",
+    ]
     assert encoder.meta is meta
     assert encoder.encode_images([images[0]]).shape == (1, 16)
 

@@ -66,19 +66,24 @@ def test_wildcards():
     siglips = list_models("*siglip*")
     assert siglips and all("siglip" in m.name.lower() for m in siglips)
     assert {m.name for m in list_models("laion/*")} >= {
-        "laion/CLIP-ViT-B-32-laion2B-s34B-b79K", "laion/CLIP-ViT-H-14-laion2B-s32B-b79K",
-        "laion/CLIP-ViT-g-14-laion2B-s34B-b88K", "laion/CLIP-ViT-B-16-DataComp.XL-s13B-b90K",
+        "laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
+        "laion/CLIP-ViT-H-14-laion2B-s32B-b79K",
+        "laion/CLIP-ViT-g-14-laion2B-s34B-b88K",
+        "laion/CLIP-ViT-B-16-DataComp.XL-s13B-b90K",
     }
     assert len(list_models("QuanSun/EVA02-CLIP-*")) == 4
     assert list_models("no-such-model-*") == []
 
 
-@pytest.mark.parametrize(("alias", "name"), [
-    ("siglip", "google/siglip-base-patch16-224"),
-    ("dinov2", "facebook/dinov2-base"),
-    ("clip", "openai/clip-vit-base-patch16"),
-    ("eva02-clip-bige14-plus", "QuanSun/EVA02-CLIP-bigE-14-plus"),
-])
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [
+        ("siglip", "google/siglip-base-patch16-224"),
+        ("dinov2", "facebook/dinov2-base"),
+        ("clip", "openai/clip-vit-base-patch16"),
+        ("eva02-clip-bige14-plus", "QuanSun/EVA02-CLIP-bigE-14-plus"),
+    ],
+)
 def test_aliases(alias, name):
     assert get_model_meta(alias).name == name
     assert name in {m.name for m in list_models(alias)}
@@ -103,12 +108,15 @@ def test_image_only_entries():
     assert has_modalities(dino, ["image"]) and not has_modalities(dino, ["image", "text"])
 
 
-@pytest.mark.parametrize(("fixture", "kind", "modalities"), [
-    ("clip_dir", "clip", ("image", "text")),
-    ("siglip_dir", "siglip", ("image", "text")),
-    ("open_clip_dir", "open_clip", ("image", "text")),
-    ("dinov2_dir", "dinov2", ("image",)),
-])
+@pytest.mark.parametrize(
+    ("fixture", "kind", "modalities"),
+    [
+        ("clip_dir", "clip", ("image", "text")),
+        ("siglip_dir", "siglip", ("image", "text")),
+        ("open_clip_dir", "open_clip", ("image", "text")),
+        ("dinov2_dir", "dinov2", ("image",)),
+    ],
+)
 def test_local_directories_load_and_embed(request, images, fixture, kind, modalities):
     import numpy as np
     import torch
