@@ -1,4 +1,4 @@
-"""Dataset views per task family: the hub layouts (see the reference schemas) read into plain records.
+"""Dataset views per task family: the hub layouts read into plain records.
 
 Each loader reads exactly the columns its family needs and ignores the rest. Images stay in their
 dataset (``ImageSource``) and are decoded later, in the encoder's worker processes.

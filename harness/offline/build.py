@@ -1,4 +1,4 @@
-"""Build the MIEB(offline) datasets in the real hub layouts (``/work/shared/reference/schemas.md``).
+"""Build the MIEB(offline) datasets in the real hub layouts (the layouts the reference implementation reads).
 
 ``build_offline_datasets(target_dir)`` writes ``target_dir/mieb-offline/<name>`` with
 ``harness.data.hub.write_snapshot``, so ``--datasets-dir target_dir`` serves them to the normal

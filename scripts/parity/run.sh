@@ -4,7 +4,7 @@
 #   bash scripts/parity/run.sh /path/to/mteb/python [WORKDIR]
 #
 # /path/to/mteb/python: an interpreter with mteb 2.26.24 and pillow installed (a scratch venv,
-# e.g. `python -m venv /tmp/mtebvenv && /tmp/mtebvenv/bin/pip install mteb==2.26.24 pillow`);
+# e.g. `python -m venv .mteb-venv && .mteb-venv/bin/pip install mteb==2.26.24 pillow`);
 # mteb is never imported by mieb itself. mieb runs with the repository's .venv (or $MIEB_PYTHON).
 # WORKDIR (default: a fresh temporary folder) receives the datasets, both score files and a
 # private datasets cache. Exit status 1 when any metric differs by more than 1e-6 or is missing.

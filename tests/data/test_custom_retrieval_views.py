@@ -1,4 +1,4 @@
-"""Retrieval loaders with custom layouts: ViDoRe (sec. 6), XM3600 / WIT (sec. 5), CV-Bench (sec. 9)."""
+"""Retrieval loaders with custom layouts: ViDoRe, XM3600 / WIT, CV-Bench."""
 
 from __future__ import annotations
 

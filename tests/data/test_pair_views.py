@@ -1,4 +1,4 @@
-"""VisualSTS (schemas.md sec. 7) and Compositionality (sec. 8) loaders on local snapshots."""
+"""VisualSTS and Compositionality loaders on local snapshots."""
 
 from __future__ import annotations
 

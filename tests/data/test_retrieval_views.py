@@ -1,4 +1,4 @@
-"""The generic BEIR retrieval loader (schemas.md sec. 4) on local snapshots of real tasks' datasets.
+"""The generic BEIR retrieval loader on local snapshots of real tasks' datasets.
 
 Each test writes the configs, splits and columns the task's pinned dataset has on the hub and
 checks what ``harness.data.views.retrieval`` returns: ids, texts, which side carries images, row

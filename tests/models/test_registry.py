@@ -14,7 +14,7 @@ from harness.spec import UnknownNameError
 from mieb_models.base import ModelMeta, has_modalities
 from mieb_models.registry import RemoteCodeRefused, get_model_meta, list_models, load_model
 
-# Every open-weight model with published MIEB scores (reference_scores.tsv; voyage-multimodal-3 is an API).
+# Every open-weight model with published MIEB scores (voyage-multimodal-3 is an API model).
 REFERENCE_MODELS = {
     "QuanSun/EVA02-CLIP-bigE-14-plus": "11afd202f2ae80869d6cef18b1ec775e79bd8d12",
     "facebook/dinov2-base": "f9e44c814b77203eaa57a6bdbbd535f21ede1415",

@@ -1,6 +1,6 @@
 """Tiny local datasets in the hub layouts of the retrieval, STS and compositionality families.
 
-Every builder writes the layout that ``/work/shared/reference/schemas.md`` records for a family
+Every builder writes the layout the reference implementation reads for a family
 (configs, split names, column names and feature types, including the columns mteb removes and so
 requires). The images are tiny colour swatches that carry an integer *code* in their pixels:
 code ``c`` is the colour ``(c % 256, c // 256, 0)``. ``text_code`` hashes a text into the same code
@@ -86,7 +86,7 @@ def _dataset(columns: Mapping[str, list], features: Mapping[str, Any]) -> Any:
     return datasets.Dataset.from_dict(dict(columns), features=datasets.Features(dict(features)))
 
 
-# --- generic BEIR retrieval (schemas.md sec. 4) ----------------------------------------------------
+# --- generic BEIR retrieval ----------------------------------------------------
 
 
 def beir_side(
@@ -144,7 +144,7 @@ def qrels_table(rows: Iterable[tuple[Any, Any, int]], *, id_type: str = "string"
     return _dataset(columns, features)
 
 
-# --- ViDoRe (sec. 6) ------------------------------------------------------------------------------
+# --- ViDoRe ------------------------------------------------------------------------------
 
 
 def vidore_configs(
@@ -179,7 +179,7 @@ def vidore_configs(
     }
 
 
-# --- XM3600 / WIT (sec. 5) ------------------------------------------------------------------------
+# --- XM3600 / WIT ------------------------------------------------------------------------
 
 
 def captions_split(rows: Sequence[tuple[str, Stripes, list[str]]], *, raw_struct: bool) -> Any:
@@ -220,7 +220,7 @@ def captions_split(rows: Sequence[tuple[str, Stripes, list[str]]], *, raw_struct
     return _dataset(columns, features)
 
 
-# --- CV-Bench (sec. 9) ----------------------------------------------------------------------------
+# --- CV-Bench ----------------------------------------------------------------------------
 
 CVBENCH_REMOVED = (
     "idx",
@@ -279,7 +279,7 @@ def cvbench_split(rows: Sequence[tuple[str, str, list[str], str, Stripes]]) -> A
     return _dataset(columns, features)
 
 
-# --- VisualSTS (sec. 7) ---------------------------------------------------------------------------
+# --- VisualSTS ---------------------------------------------------------------------------
 
 
 def sts_split(pairs: Sequence[tuple[Stripes, Stripes, float]]) -> Any:
@@ -296,7 +296,7 @@ def sts_split(pairs: Sequence[tuple[Stripes, Stripes, float]]) -> Any:
     )
 
 
-# --- Compositionality (sec. 8) --------------------------------------------------------------------
+# --- Compositionality --------------------------------------------------------------------
 
 
 def pair_rows(
