@@ -94,6 +94,7 @@ def run_task(
             elapsed += time.perf_counter() - start
             scores[split].append(_entry(task, subset, metrics))
             computed = True
+    scores = {split: entries for split, entries in scores.items() if entries}  # splits not (yet) computed
     result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
     if computed or previous is None:
         write_result(path, result)
