@@ -33,16 +33,9 @@ class HFCLIPEncoder(TorchEncoder):
         trust_remote_code: bool = False,
     ):
         super().__init__(device, precision)
-        import transformers
-
         self.meta = meta
-        kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
-        model_cls = getattr(transformers, self.model_class)
-        self.model = model_cls.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
-        self.model.to(self.device).eval()
-        self.processor = transformers.AutoProcessor.from_pretrained(
-            source, trust_remote_code=trust_remote_code, **kwargs
-        )
+        self.model = from_pretrained(self.model_class, source, meta, trust_remote_code).to(self.device).eval()
+        self.processor = from_pretrained("AutoProcessor", source, meta, trust_remote_code)
         self.max_length = _max_length(self.model.config, self.processor)
         self.pixels = DevicePixels(self.processor.image_processor)
 
@@ -58,6 +51,14 @@ class HFCLIPEncoder(TorchEncoder):
             texts, padding=self.text_padding, truncation=True, max_length=self.max_length, return_tensors="pt"
         ).to(self.device)
         return _features(self.model.get_text_features(**tokens))
+
+
+def from_pretrained(class_name: str, source: str, meta: ModelMeta, trust_remote_code: bool) -> Any:
+    """``transformers.<class_name>.from_pretrained`` at the pinned revision (local folders have none)."""
+    import transformers
+
+    kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
+    return getattr(transformers, class_name).from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
 
 
 def _max_length(config: Any, processor: Any) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import _is_local
+from mieb_models.clip_hf import from_pretrained
 from mieb_models.hf_pixels import DevicePixels
 
 
@@ -27,13 +27,9 @@ class DINOEncoder(TorchEncoder):
         trust_remote_code: bool = False,
     ):
         super().__init__(device, precision)
-        from transformers import AutoImageProcessor, AutoModel
-
         self.meta = meta
-        kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
-        self.model = AutoModel.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
-        self.model.to(self.device).eval()
-        self.image_processor = AutoImageProcessor.from_pretrained(source, trust_remote_code=trust_remote_code, **kwargs)
+        self.model = from_pretrained("AutoModel", source, meta, trust_remote_code).to(self.device).eval()
+        self.image_processor = from_pretrained("AutoImageProcessor", source, meta, trust_remote_code)
         self.pixels = DevicePixels(self.image_processor)
 
     def preprocess(self, image: Any) -> Any:
