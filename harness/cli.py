@@ -14,6 +14,8 @@ OFFLINE_MODEL = "mieb/offline-clip"
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, passthrough = parser.parse_known_args(argv)
+    if args.command == "list" and args.pattern == "*" and len(passthrough) == 1 and passthrough[0][:1] != "-":
+        args.pattern, passthrough = passthrough[0], []  # a pattern given after the options
     if passthrough and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     try:
