@@ -108,6 +108,9 @@ def compare(
     cells = [c for c in cells if (c.split, c.subset) in wanted]
     if not cells:
         return Verdict(False, True, f"{task.name}: no reference score for this model")
+    published = all(c.source.startswith("embeddings-benchmark/") for c in cells)
+    if task.published_protocol_differs and published:
+        return Verdict(False, True, f"{task.name}: {task.published_protocol_differs}; not compared")
     revisions = {c.dataset_revision for c in cells}
     if revisions != {task.dataset.revision}:
         return Verdict(

@@ -111,6 +111,9 @@ class TaskSpec:
     drop_train_rows: tuple[int, ...] = ()
     description: str = ""
     reference_dataset: DatasetRef | None = None
+    # Set when the published scores were computed under another protocol than this task runs
+    # (mteb 1.x vs 2.x); such references are reported, never asserted.
+    published_protocol_differs: str = ""
 
     @property
     def family(self) -> str:

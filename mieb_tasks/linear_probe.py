@@ -253,6 +253,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
     ),
     TaskSpec(
         name="STL10",
+        published_protocol_differs="published scores used mteb 1.x's 16 shots x 5 experiments; mteb 2.x runs 8 x 10",
         type="ImageClassification",
         category="i2c",
         dataset=DatasetRef("tanganke/stl10", "49ae7f94508f7feae62baf836db284306eab0b0f"),
@@ -292,6 +293,9 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
     ),
     TaskSpec(
         name="VOC2007",
+        published_protocol_differs=(
+            "published scores used mteb 1.x's one-vs-rest logistic regression; mteb 2.x scores k-NN (k=5)"
+        ),
         loader="multilabel",
         type="ImageClassification",
         category="i2c",

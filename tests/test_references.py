@@ -44,3 +44,12 @@ def test_other_dataset_revision_is_not_asserted() -> None:
     verdict = compare(TASK, _result(0.10), _cells(0.90, revision="other"))
     assert not verdict.checked and verdict.passed
     assert "other" in verdict.message and "not compared" in verdict.message
+
+
+def test_published_scores_under_another_protocol_are_not_asserted() -> None:
+    stl10 = get_task("STL10")
+    cells = reference_cells("openai/clip-vit-base-patch16", "STL10")
+    assert cells and cells[0].dataset_revision == stl10.dataset.revision
+    entry = {"hf_subset": "default", "languages": ["eng-Latn"], "main_score": 0.1}
+    verdict = compare(stl10, TaskResult("STL10", stl10.dataset.revision, {"test": [entry]}), cells)
+    assert not verdict.checked and verdict.passed and "8 x 10" in verdict.message
