@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import HFCLIPEncoder, _features, _is_local
+from mieb_models.clip_hf import HFCLIPEncoder, _features, from_pretrained
 
 UNBOUNDED = 10**6  # tokenizers report a huge model_max_length when none is configured
 
@@ -55,14 +55,17 @@ class AlignEncoder(SiglipEncoder):
 class JinaCLIPEncoder(TorchEncoder):
     """jina-clip v1/v2 through the repository's remote code; ``encode_images`` takes PIL images."""
 
-    def __init__(self, meta: ModelMeta, source: str, device: str | None = None, precision: str = "fp32"):
+    def __init__(
+        self,
+        meta: ModelMeta,
+        source: str,
+        device: str | None = None,
+        precision: str = "fp32",
+        trust_remote_code: bool = False,
+    ):
         super().__init__(device, precision)
-        from transformers import AutoModel
-
         self.meta = meta
-        kwargs = {"revision": meta.revision} if meta.revision and not _is_local(source) else {}
-        self.model = AutoModel.from_pretrained(source, trust_remote_code=True, **kwargs)
-        self.model.to(self.device).eval()
+        self.model = from_pretrained("AutoModel", source, meta, trust_remote_code).to(self.device).eval()
 
     def _images(self, images: Any) -> Any:
         return self.model.encode_image(list(images), convert_to_numpy=False, convert_to_tensor=True)
@@ -111,7 +114,7 @@ def load_jina_clip(
         from mieb_models.registry import RemoteCodeRefused
 
         raise RemoteCodeRefused(f"{meta.name} runs code from its repository; pass --trust-remote-code")
-    return JinaCLIPEncoder(meta, source or meta.name, device, precision)
+    return JinaCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
 
 
 def load_unsupported(meta: ModelMeta, **_: Any) -> TorchEncoder:
