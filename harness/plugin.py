@@ -49,7 +49,7 @@ class Settings:
 
 
 settings_key = pytest.StashKey[Settings]()
-results_key = pytest.StashKey[list]()
+results_key = pytest.StashKey["ResultsCollector"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,7 +154,9 @@ def pytest_configure(config: pytest.Config) -> None:
         progress=not option.no_progress,
     )
     config.stash[settings_key] = settings
-    config.stash[results_key] = []
+    collector = ResultsCollector()
+    config.stash[results_key] = collector
+    config.pluginmanager.register(collector, "mieb-results")
     if not settings.models:
         return
     _check_models(settings.models)
@@ -315,16 +317,18 @@ def mieb_engine(mieb_model, mieb_settings: Settings):
     )
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect results on the controller (they arrive on reports from xdist workers too)."""
-    if report.when != "call":
-        return
-    for name, value in report.user_properties:
-        if name == RESULT_PROPERTY:
-            _controller_results.append({**json.loads(value), "outcome": report.outcome})
+class ResultsCollector:
+    """Gathers result rows from test reports (they arrive from xdist workers too), as junitxml does."""
 
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
 
-_controller_results: list[dict] = []
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                self.rows.append({**json.loads(value), "outcome": report.outcome})
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -335,11 +339,11 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    if not _controller_results:
+    rows = config.stash[results_key].rows
+    if not rows:
         return
     from harness.report import summary_lines
 
     terminalreporter.section("mieb results")
-    for line in summary_lines(_controller_results):
+    for line in summary_lines(rows):
         terminalreporter.write_line(line)
-    _controller_results.clear()

@@ -73,17 +73,25 @@ def _is_local(source: str) -> bool:
     return Path(source).is_dir()
 
 
-def load_hf_clip(
-    meta: ModelMeta,
-    *,
-    source: str | None = None,
-    device: str | None = None,
-    precision: str = "fp32",
-    trust_remote_code: bool = False,
-    **_: Any,
-) -> HFCLIPEncoder:
-    """Loader for registry entries and local directories holding a ``CLIPModel`` checkpoint."""
-    return HFCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
+def transformers_loader(encoder_cls: type) -> Any:
+    """A registry loader building ``encoder_cls(meta, source, device, precision, trust_remote_code)``."""
+
+    def load(
+        meta: ModelMeta,
+        *,
+        source: str | None = None,
+        device: str | None = None,
+        precision: str = "fp32",
+        trust_remote_code: bool = False,
+        **_: Any,
+    ) -> Any:
+        return encoder_cls(meta, source or meta.name, device, precision, trust_remote_code)
+
+    load.__doc__ = f"Loads a {encoder_cls.__name__} from a registry entry or a local checkpoint directory."
+    return load
+
+
+load_hf_clip = transformers_loader(HFCLIPEncoder)
 
 
 def _openai(name: str, revision: str, dim: int, params: int, aliases: tuple[str, ...] = ()) -> ModelMeta:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import from_pretrained
+from mieb_models.clip_hf import from_pretrained, transformers_loader
 from mieb_models.hf_pixels import DevicePixels
 
 
@@ -42,17 +42,7 @@ class DINOEncoder(TorchEncoder):
         raise TypeError(f"{self.meta.name} is an image-only model: it cannot encode text")
 
 
-def load_dino(
-    meta: ModelMeta,
-    *,
-    source: str | None = None,
-    device: str | None = None,
-    precision: str = "fp32",
-    trust_remote_code: bool = False,
-    **_: Any,
-) -> DINOEncoder:
-    """Loader for DINO registry entries and local ``dinov2`` checkpoint directories."""
-    return DINOEncoder(meta, source or meta.name, device, precision, trust_remote_code)
+load_dino = transformers_loader(DINOEncoder)
 
 
 def _dino(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import HFCLIPEncoder, _features, from_pretrained
+from mieb_models.clip_hf import HFCLIPEncoder, _features, from_pretrained, transformers_loader
 
 UNBOUNDED = 10**6  # tokenizers report a huge model_max_length when none is configured
 
@@ -74,30 +74,10 @@ class JinaCLIPEncoder(TorchEncoder):
         return self.model.encode_text(texts, convert_to_numpy=False, convert_to_tensor=True)
 
 
-def load_siglip(
-    meta: ModelMeta,
-    *,
-    source: str | None = None,
-    device: str | None = None,
-    precision: str = "fp32",
-    trust_remote_code: bool = False,
-    **_: Any,
-) -> SiglipEncoder:
-    """Loader for SigLIP registry entries and local ``siglip`` checkpoint directories."""
-    return SiglipEncoder(meta, source or meta.name, device, precision, trust_remote_code)
+load_siglip = transformers_loader(SiglipEncoder)
 
 
-def load_align(
-    meta: ModelMeta,
-    *,
-    source: str | None = None,
-    device: str | None = None,
-    precision: str = "fp32",
-    trust_remote_code: bool = False,
-    **_: Any,
-) -> AlignEncoder:
-    """Loader for ALIGN registry entries and local ``align`` checkpoint directories."""
-    return AlignEncoder(meta, source or meta.name, device, precision, trust_remote_code)
+load_align = transformers_loader(AlignEncoder)
 
 
 def load_jina_clip(
