@@ -130,9 +130,7 @@ def _missing_part(source: DataSource, ref: DatasetRef, split: str, config: str |
     import datasets
 
     location, revision = source._location(ref)
-    where = f"Dataset {ref.path} at revision {ref.revision}" + (
-        f" (local copy {location})" if revision is None else ""
-    )
+    where = f"Dataset {ref.path} at revision {ref.revision}" + (f" (local copy {location})" if revision is None else "")
     try:
         configs = datasets.get_dataset_config_names(location, revision=revision)
     except Exception:  # the dataset itself is unreachable: the caller's message says so
