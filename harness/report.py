@@ -29,8 +29,9 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
             current = r["model"]
             lines.append(f"-- {current}")
         note = "reused" if r.get("reused") else ""
-        if r.get("reference_checked"):
-            note = (note + " ref ok").strip()
+        gate = r.get("gate") or ("ok" if r.get("reference_checked") else "")
+        if gate and gate != "not checked":
+            note = f"{note} gate {gate}".strip()
         if r.get("outcome") == "failed":
             note = (note + " FAILED").strip()
         lines.append(
