@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.leaderboard import select_revisions
-from harness.references import ReferenceCell
+from harness.references import ReferenceCell, dataset_revision_matches
 from harness.result_files import ResultFile, ResultsFolderError, read_results
 from harness.spec import TaskSpec, UnknownNameError
 
@@ -62,7 +62,7 @@ class Baseline:
         where = f"baseline {self.describe()}"
         if result is None:
             return BaselineLookup([], f"{task.name}: {where} has no result for this task")
-        if result.dataset_revision != task.dataset.revision:
+        if not dataset_revision_matches(task, result.dataset_revision):
             return BaselineLookup(
                 [],
                 f"{task.name}: {where} was computed on dataset revision {result.dataset_revision}, "
