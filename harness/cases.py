@@ -50,7 +50,8 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
         state = "skipped: missing baseline"
     else:
         state = ("ok" if verdict.passed else "regression") if verdict.checked else "not checked"
-    message = "; ".join(m for m in (missing if checks else "", verdict.message) if m)
+    parts = (missing if checks else "", verdict.message if verdict.checked or not missing else "")
+    message = "; ".join(m for m in parts if m) or verdict.message
     score = outcome.result.main_score()
     row = {
         "model": meta.name,

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true")
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
     run.add_argument("--tolerance", type=float, default=None)
+    run.add_argument("--baseline-dir", default=None, help="gate on a previous release's results folder")
+    run.add_argument("--baseline-model", default=None, help="the model to use where --baseline-dir holds several")
+    run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
     run.add_argument("--trust-remote-code", action="store_true")
     run.set_defaults(handler=_run)
 
@@ -143,6 +146,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         "--precision": args.precision,
         "--reference": args.reference,
         "--tolerance": args.tolerance,
+        "--baseline-dir": args.baseline_dir,
+        "--baseline-model": args.baseline_model,
         "-n": args.workers,
     }
     for flag, value in options.items():
@@ -152,6 +157,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--overwrite")
     if args.trust_remote_code:
         pytest_args.append("--trust-remote-code")
+    if args.allow_missing_baseline:
+        pytest_args.append("--allow-missing-baseline")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))
