@@ -93,11 +93,13 @@ def _average_desc_ranks(values: Mapping[str, float]) -> dict[str, float]:
     return ranks
 
 
-def borda_ranks(scores: Mapping[str, Mapping[str, float]]) -> dict[str, int]:
+def borda_ranks(scores: Mapping[str, Mapping[str, float]], *, n_models: int | None = None) -> dict[str, int]:
     """Borda rank per model, where 1 is best. Models that share a point total share the best rank.
 
     Args:
         scores: ``{model: {task: score}}``. Missing or NaN scores earn 0 points for that task.
+        n_models: the ``n`` of ``n - rank`` (mteb: the models of the summary table); default the
+            number of models with at least one score.
 
     Returns:
         ``{model: rank}`` for every model with at least one score. Models with none are dropped,
@@ -108,7 +110,7 @@ def borda_ranks(scores: Mapping[str, Mapping[str, float]]) -> dict[str, int]:
         for model, per_task in scores.items()
     }
     table = {model: per_task for model, per_task in table.items() if per_task}
-    n = len(table)
+    n = len(table) if n_models is None else n_models
     tasks = dict.fromkeys(task for per_task in table.values() for task in per_task)
     points = dict.fromkeys(table, 0.0)
     for task in tasks:

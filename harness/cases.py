@@ -15,7 +15,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
     from harness.encode import ModelOutputError
-    from harness.references import baseline_cells, compare, reference_cells
+    from harness.references import compare, reference_cells
     from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
 
     meta = mieb_model_meta
@@ -39,27 +39,47 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
             pytest.skip(str(skip))
         except (DatasetUnavailable, ModelOutputError) as err:
             pytest.fail(str(err), pytrace=False)
-    cells = reference_cells(meta.name, mieb_task.name)
-    if not cells and mieb_settings.baseline_dir:
-        cells = baseline_cells(mieb_settings.baseline_dir, meta.name, meta.revision, mieb_task.name)
+    baseline = request.getfixturevalue("mieb_baseline")
+    missing = ""  # why the baseline has no value for (part of) this case
+    if baseline is not None:  # a given baseline is what the case is gated on, never the published scores
+        lookup = baseline.lookup(mieb_task)
+        cells, missing = lookup.cells, lookup.problem
+    else:
+        cells = reference_cells(meta.name, mieb_task.name)
     if subsets is not None:  # a subset selection is gated on the selected subsets' references only
         cells = [c for c in cells if c.subset in subsets]
     verdict = compare(mieb_task, outcome.result, cells, mode=mieb_settings.reference, tolerance=mieb_settings.tolerance)
-    record_property(
-        RESULT_PROPERTY,
-        json.dumps(
-            {
-                "model": meta.name,
-                "task": mieb_task.name,
-                "type": mieb_task.type,
-                "main_score_name": mieb_task.main_score,
-                "main_score": outcome.result.main_score(),
-                "reused": outcome.reused,
-                "reference": verdict.message if verdict.checked else f"not checked: {verdict.message}",
-                "reference_checked": verdict.checked,
-                "path": str(outcome.path),
-            }
-        ),
-    )
-    if not verdict.passed:
-        pytest.fail(verdict.message, pytrace=False)
+    checks = mieb_settings.reference != "off"
+    if missing and checks and not mieb_settings.allow_missing_baseline:
+        state = "missing baseline"
+        missing += " (a gate never passes by checking nothing; --allow-missing-baseline skips such cases)"
+    elif missing and checks:
+        state = "skipped: missing baseline"
+    else:
+        state = ("ok" if verdict.passed else "regression") if verdict.checked else "not checked"
+    parts = (missing if checks else "", verdict.message if verdict.checked or not missing else "")
+    message = "; ".join(m for m in parts if m) or verdict.message
+    score = outcome.result.main_score()
+    row = {
+        "model": meta.name,
+        "task": mieb_task.name,
+        "type": mieb_task.type,
+        "main_score_name": mieb_task.main_score,
+        "main_score": score,
+        "expected": verdict.expected,
+        "tolerance": verdict.tolerance,
+        "reference": message if verdict.checked else f"not checked: {message}",
+        "reference_checked": verdict.checked,
+        "gate": state,
+        "reused": outcome.reused,
+        "path": str(outcome.path),
+    }
+    record_property(RESULT_PROPERTY, json.dumps(row))
+    for name in ("score", "expected", "tolerance", "checked"):  # junitxml <property> per case
+        value = {"score": score, "checked": verdict.checked}.get(name, row.get(name))
+        record_property(name, "" if value is None else str(value).lower() if isinstance(value, bool) else value)
+    record_property("gate", state)
+    if state == "missing baseline" or not verdict.passed:
+        pytest.fail(message, pytrace=False)
+    if state.startswith("skipped"):
+        pytest.skip(message)

@@ -1,4 +1,4 @@
-"""``mieb run | list | report | download | offline``: the mteb-style command line over pytest."""
+"""``mieb run | list | report | compare | download | offline``: the mteb-style command line over pytest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.report.FORMATS, without importing it
 
 OFFLINE_BENCHMARK = "MIEB(offline)"
 OFFLINE_MODEL = "mieb/offline-clip"
@@ -50,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true")
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
     run.add_argument("--tolerance", type=float, default=None)
+    run.add_argument("--baseline-dir", default=None, help="gate on a previous release's results folder")
+    run.add_argument("--baseline-model", default=None, help="the model to use where --baseline-dir holds several")
+    run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
     run.add_argument("--trust-remote-code", action="store_true")
     run.set_defaults(handler=_run)
 
@@ -61,11 +66,35 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--family", help="tasks of this family (zeroshot, retrieval, ...)")
     listing.set_defaults(handler=_list)
 
-    report = commands.add_parser("report", help="tables from one or more results folders (e.g. shards)")
+    report = commands.add_parser(
+        "report", help="leaderboard tables (as mteb's leaderboard computes them) from results folders (e.g. shards)"
+    )
     report.add_argument("results_dirs", nargs="*", default=["results"])
-    report.add_argument("-b", "--benchmark", help="restrict to (and aggregate over) this benchmark")
-    report.add_argument("--markdown", action="store_true")
+    report.add_argument("-b", "--benchmark", help="the benchmark whose tasks are aggregated (default: every task)")
+    report.add_argument("--format", choices=REPORT_FORMATS, default="table")
+    report.add_argument("--markdown", action="store_const", const="markdown", dest="format", help="= --format markdown")
+    report.add_argument(
+        "--revision",
+        action="append",
+        default=[],
+        metavar="[MODEL=]REV",
+        help="use this revision (of MODEL, or of every model) instead of the pinned/newest one; repeatable",
+    )
+    report.add_argument("--plot", metavar="FILE.png", help="also draw the per-type scores of the models side by side")
     report.set_defaults(handler=_report)
+
+    compare = commands.add_parser(
+        "compare", help="per-task and per-type deltas of a candidate's results against a baseline's"
+    )
+    compare.add_argument("base", help="baseline results folder (results root with one model, or a model folder)")
+    compare.add_argument("candidate", help="candidate results folder (same forms)")
+    compare.add_argument("-b", "--benchmark", help="compare only this benchmark's tasks")
+    compare.add_argument("--base-model", help="the model to use where BASE holds several")
+    compare.add_argument("--candidate-model", help="the model to use where CANDIDATE holds several")
+    compare.add_argument("--tolerance", type=float, default=None, help="absolute tolerance (default per family)")
+    compare.add_argument("--format", choices=("table", "markdown", "json"), default="table")
+    compare.add_argument("--plot", metavar="FILE.png", help="draw the per-task deltas grouped by task type")
+    compare.set_defaults(handler=_compare)
 
     download = commands.add_parser("download", help="snapshot tasks' datasets at their pinned revisions into a folder")
     download.add_argument("-t", "--tasks", action="extend", nargs="+")
@@ -129,6 +158,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         "--precision": args.precision,
         "--reference": args.reference,
         "--tolerance": args.tolerance,
+        "--baseline-dir": args.baseline_dir,
+        "--baseline-model": args.baseline_model,
         "-n": args.workers,
     }
     for flag, value in options.items():
@@ -138,6 +169,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--overwrite")
     if args.trust_remote_code:
         pytest_args.append("--trust-remote-code")
+    if args.allow_missing_baseline:
+        pytest_args.append("--allow-missing-baseline")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))
@@ -174,11 +207,59 @@ def _list(args: argparse.Namespace, _: list[str]) -> None:
     print(f"{len(tasks)} tasks")
 
 
-def _report(args: argparse.Namespace, _: list[str]) -> None:
-    from harness.report import results_table
+def _revisions(values: list[str]) -> dict[str | None, str]:
+    out: dict[str | None, str] = {}
+    for value in values:
+        model, _, revision = value.rpartition("=")
+        out[model or None] = revision
+    return out
 
-    for line in results_table([Path(d) for d in args.results_dirs], benchmark=args.benchmark, markdown=args.markdown):
+
+def _report(args: argparse.Namespace, _: list[str]) -> int:
+    from harness.report import leaderboard_lines, load_leaderboard
+    from harness.result_files import ResultsFolderError
+
+    try:
+        board = load_leaderboard(args.results_dirs, benchmark=args.benchmark, revisions=_revisions(args.revision))
+    except ResultsFolderError as err:
+        print(f"mieb report: {err}", file=sys.stderr)
+        return 2
+    for line in leaderboard_lines(board, args.format):
         print(line)
+    if board.ignored and args.format != "json":
+        print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)
+    if args.plot:
+        from harness.plots import plot_type_scores
+
+        plot_type_scores(board, Path(args.plot))
+        print(f"plot: {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _compare(args: argparse.Namespace, _: list[str]) -> int:
+    from harness.compare import compare_folders, comparison_lines
+    from harness.result_files import ResultsFolderError
+
+    try:
+        comparison = compare_folders(
+            args.base,
+            args.candidate,
+            benchmark=args.benchmark,
+            base_model=args.base_model,
+            candidate_model=args.candidate_model,
+            tolerance=args.tolerance,
+        )
+    except ResultsFolderError as err:
+        print(f"mieb compare: {err}", file=sys.stderr)
+        return 2
+    for line in comparison_lines(comparison, args.format):
+        print(line)
+    if args.plot:
+        from harness.plots import plot_deltas
+
+        plot_deltas(comparison, Path(args.plot))
+        print(f"plot: {args.plot}", file=sys.stderr)
+    return 1 if comparison.failed else 0
 
 
 def _download(args: argparse.Namespace, _: list[str]) -> int:

@@ -45,6 +45,8 @@ class Settings:
     reference: str
     tolerance: float | None
     baseline_dir: str | None
+    baseline_model: str | None
+    allow_missing_baseline: bool
     trust_remote_code: bool
     progress: bool
     selection: SubsetSelection = field(default_factory=SubsetSelection)
@@ -52,6 +54,7 @@ class Settings:
 
 settings_key = pytest.StashKey[Settings]()
 results_key = pytest.StashKey["ResultsCollector"]()
+baseline_key = pytest.StashKey[object]()  # harness.baseline.Baseline, opened once per process
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,7 +111,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--baseline-dir",
         default=None,
         metavar="DIR",
-        help="results folder of a previous run to gate models without published scores",
+        help="results folder of a previous release (any model name and revision): every case is gated on it "
+        "instead of the published scores; a case it has no value for fails",
+    )
+    group.addoption(
+        "--baseline-model", default=None, metavar="NAME", help="the model to use where --baseline-dir holds several"
+    )
+    group.addoption(
+        "--allow-missing-baseline",
+        action="store_true",
+        help="skip (instead of fail) cases that --baseline-dir has no value for",
     )
     group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
     group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
@@ -168,6 +180,8 @@ def pytest_configure(config: pytest.Config) -> None:
         reference=option.reference,
         tolerance=option.tolerance,
         baseline_dir=option.baseline_dir,
+        baseline_model=option.baseline_model,
+        allow_missing_baseline=option.allow_missing_baseline,
         trust_remote_code=option.trust_remote_code,
         progress=not option.no_progress,
         selection=_selection(option),
@@ -179,6 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.models:
         return
     _check_models(settings.models)
+    _open_baseline(config, settings)
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
@@ -199,6 +214,20 @@ def _selection(option: object) -> SubsetSelection:
         return SubsetSelection.of(option.languages, option.subsets)
     except SelectionError as err:
         raise pytest.UsageError(f"--languages: {err}") from None
+
+
+def _open_baseline(config: pytest.Config, settings: Settings) -> None:
+    if not settings.baseline_dir:
+        if settings.baseline_model or settings.allow_missing_baseline:
+            raise pytest.UsageError("--baseline-model and --allow-missing-baseline need --baseline-dir")
+        return
+    from harness.baseline import Baseline
+    from harness.result_files import ResultsFolderError
+
+    try:
+        config.stash[baseline_key] = Baseline.open(settings.baseline_dir, settings.baseline_model)
+    except ResultsFolderError as err:
+        raise pytest.UsageError(f"--baseline-dir: {err}") from None
 
 
 def _check_selection(option: object) -> None:
@@ -293,6 +322,12 @@ def mieb_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def mieb_baseline(request: pytest.FixtureRequest):
+    """The ``--baseline-dir`` results (``harness.baseline.Baseline``), or None without one."""
+    return request.config.stash.get(baseline_key, None)
+
+
+@pytest.fixture(scope="session")
 def mieb_model_meta(mieb_model_name: str):
     """The model's metadata without loading it; None for ``module:factory`` models (known after loading)."""
     from mieb_models.registry import get_model_meta
@@ -362,7 +397,9 @@ class ResultsCollector:
 def pytest_report_header(config: pytest.Config) -> str | None:
     settings = config.stash[settings_key]
     if settings.models:
-        return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}"
+        baseline = config.stash.get(baseline_key, None)
+        gate = f"; gated on baseline {baseline.describe()}" if baseline is not None else ""
+        return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}{gate}"
     return "mieb: benchmark cases not collected; choose a model with --model NAME (e.g. --model clip)"
 
 
@@ -375,3 +412,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section("mieb results")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
+    from harness.ci_surfaces import write_step_summary
+
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller writes the step summary
+    if path := write_step_summary(rows, exitstatus):
+        terminalreporter.write_line(f"mieb: results table and gate verdicts appended to {path}")

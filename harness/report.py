@@ -1,11 +1,17 @@
-"""Result tables for the terminal and markdown, with per-type means (MIEB's Mean(TaskType))."""
+"""Result tables: the run summary printed by pytest, and ``mieb report``'s leaderboard in four formats."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
+from harness.leaderboard import Leaderboard, build_leaderboard
+from harness.result_files import read_results
 from harness.spec import CATEGORY_OF_TYPE
 
 
@@ -23,8 +29,9 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
             current = r["model"]
             lines.append(f"-- {current}")
         note = "reused" if r.get("reused") else ""
-        if r.get("reference_checked"):
-            note = (note + " ref ok").strip()
+        gate = r.get("gate") or ("ok" if r.get("reference_checked") else "")
+        if gate and gate != "not checked":
+            note = f"{note} gate {gate}".strip()
         if r.get("outcome") == "failed":
             note = (note + " FAILED").strip()
         lines.append(
@@ -44,62 +51,68 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
     return lines
 
 
-def collect_results(results_dirs: Iterable) -> dict[str, dict[str, float]]:
-    """``{model: {task: score}}`` from MTEB-layout folders; shards are merged, the newest file wins."""
-    import json
-    from pathlib import Path
-
-    found: dict[tuple[str, str], tuple[str, float]] = {}
-    for root in results_dirs:
-        for path in Path(root).glob("*/*/*.json"):
-            if path.name == "model_meta.json":
-                continue
-            try:
-                data = json.loads(path.read_text())
-                entries = [e["main_score"] for split in data["scores"].values() for e in split]
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-            model = path.parent.parent.name.replace("__", "/")
-            key = (model, data["task_name"])
-            date = data.get("date") or ""
-            if entries and (key not in found or date >= found[key][0]):
-                found[key] = (date, sum(entries) / len(entries))
-    table: dict[str, dict[str, float]] = defaultdict(dict)
-    for (model, task), (_, score) in found.items():
-        table[model][task] = score
-    return dict(table)
+FORMATS = ("table", "markdown", "csv", "json")
 
 
-def results_table(results_dirs: Iterable, *, benchmark: str | None = None, markdown: bool = False) -> list[str]:
-    """Per-model Mean(TaskType) and per-type means (x100), as the MIEB leaderboard ranks them."""
-    from harness.aggregate import mean_task_type
+def load_leaderboard(
+    results_dirs: Iterable[str | Path], *, benchmark: str | None = None, revisions: dict | None = None
+) -> Leaderboard:
+    """The leaderboard of ``benchmark`` (every catalogue task when None) over results folders.
+
+    Raises ``ResultsFolderError`` for a missing or empty folder, or when none of its results
+    belongs to the benchmark.
+    """
     from harness.spec import all_tasks, get_benchmark
 
     tasks = get_benchmark(benchmark).tasks if benchmark else all_tasks()
-    types = {t.name: t.type for t in tasks}
-    table = collect_results(results_dirs)
-    type_names = sorted(set(types.values()) & {types[t] for scores in table.values() for t in scores if t in types})
-    header = ["model", "tasks", "Mean(TaskType)", *type_names]
+    return build_leaderboard(read_results(results_dirs), tasks, benchmark=benchmark, revisions=revisions)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def leaderboard_lines(board: Leaderboard, fmt: str = "table") -> list[str]:
+    """The summary table (rank, model, Mean(TaskType), Mean(Task), per-type means) and per-task scores."""
+    if fmt == "json":
+        return [json.dumps(board.to_json(), indent=2)]
+    header = ["model", "revision", "tasks", "Borda", "Mean(TaskType)", "Mean(Task)", *board.task_types]
     rows = []
-    for model, scores in sorted(table.items()):
-        scored = {t: s for t, s in scores.items() if t in types}
-        if benchmark:
-            summary = mean_task_type({t: scored.get(t, math.nan) for t in types}, types)
-        else:
-            summary = mean_task_type(scored, {t: types[t] for t in scored})
+    for r in board.rows:
+        done = sum(1 for v in r.tasks.values() if v is not None)
         rows.append(
             [
-                model,
-                f"{len(scored)}/{len(types)}",
-                summary["Mean (TaskType)"],
-                *[summary.get(t, math.nan) for t in type_names],
+                r.model,
+                r.revision[:12] if "," not in r.revision else "mixed",
+                f"{done}/{len(board.tasks)}",
+                str(r.borda_rank),
+                _pct(r.mean_task_type),
+                _pct(r.mean_task),
+                *[_pct(r.task_types.get(t)) for t in board.task_types],
             ]
         )
-    rows.sort(key=lambda r: -r[2] if not math.isnan(r[2]) else math.inf)
-    cells = [[c if isinstance(c, str) else ("-" if math.isnan(c) else f"{100 * c:.2f}") for c in r] for r in rows]
-    if markdown:
-        return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + [
-            "| " + " | ".join(r) + " |" for r in cells
-        ]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *cells, strict=False)]
-    return ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=False)) for row in [header, *cells]]
+    task_header = ["model", *board.tasks]
+    task_rows = [[r.model, *[_pct(r.tasks.get(t)) for t in board.tasks]] for r in board.rows]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(
+            ["model", "revision", "borda_rank", "mean_task_type", "mean_task", *board.task_types, *board.tasks]
+        )
+        for r in board.rows:
+            values = [r.mean_task_type, r.mean_task, *[r.task_types.get(t) for t in board.task_types]]
+            values += [r.tasks.get(t) for t in board.tasks]
+            writer.writerow([r.model, r.revision, r.borda_rank, *["" if v is None else repr(v) for v in values]])
+        return buffer.getvalue().splitlines()
+    if fmt == "markdown":
+        return [*_markdown(header, rows), "", *_markdown(task_header, task_rows)]
+    return [*_fixed(header, rows), "", *_fixed(task_header, task_rows)]
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def _fixed(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
+    return ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]

@@ -41,7 +41,7 @@ def test_main_job_reproduces_recorded_offline_scores(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "16 passed" in done.stdout
-    assert done.stdout.count("ref ok") == 16  # every offline task was compared with its recorded score
+    assert done.stdout.count("gate ok") == 16  # every offline task was compared with its recorded score
     assert "Mean(TaskType)" in done.stdout
     results = list((tmp_path / "results" / "mieb__offline-clip").glob("*/*Offline.json"))
     assert len(results) == 16

@@ -8,6 +8,7 @@ Writes ``{task: {split: {subset: {metric: value}}}}``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -50,7 +51,14 @@ def main(root: Path, out: Path) -> None:
     datasets.disable_progress_bars()
     manifest = json.loads((root / "tasks.json").read_text())
     source = DataSource.from_env(root)
-    engine = EncodeEngine(ParityEncoder(), None, num_workers=0, progress=False)
+    # MIEB_PARITY_BATCH_SIZE / MIEB_PARITY_WORKERS vary the input pipeline (tolerance measurements).
+    engine = EncodeEngine(
+        ParityEncoder(),
+        None,
+        batch_size=int(os.environ.get("MIEB_PARITY_BATCH_SIZE", "32")),
+        num_workers=int(os.environ.get("MIEB_PARITY_WORKERS", "0")),
+        progress=False,
+    )
     scores = {}
     with tempfile.TemporaryDirectory() as results:
         for name, info in manifest.items():

@@ -1,0 +1,209 @@
+"""``mieb compare BASE CAND``: per-task and per-type deltas of a candidate's results against a baseline's.
+
+Each side is one model's results (a results root holding one model, a model folder, or a
+revision folder; ``--base-model``/``--candidate-model`` pick one where there are several). A
+task's score is the mean main score over its eval splits and subsets (aggregate tasks: their
+``default`` cell), and only when every one of them is present: a partial result is "incomplete",
+never averaged over what happens to be there. A task counts as a regression when the candidate
+is below the baseline by more than the tolerance (default per family, as the pytest gate); a
+baseline task the candidate lacks is a failure too. Tasks on different dataset revisions, or
+whose baseline came from the mteb 1.x protocol of a task that changed, are reported, not compared.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.leaderboard import select_revisions
+from harness.references import dataset_revision_matches, tolerance_for
+from harness.result_files import ResultFile, ResultsFolderError, parse_version, read_results
+from harness.spec import TaskSpec, UnknownNameError, all_tasks, get_benchmark
+
+
+@dataclass
+class TaskDelta:
+    task: str
+    type: str
+    base: float | None
+    candidate: float | None
+    tolerance: float
+    status: str  # ok | regression | missing in candidate | not in baseline | not compared: ... | incomplete ...
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.base is None or self.candidate is None else self.candidate - self.base
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("regression", "missing in candidate") or self.status.startswith(
+            "incomplete in candidate"
+        )
+
+
+@dataclass
+class Comparison:
+    base_model: str
+    candidate_model: str
+    benchmark: str | None
+    tasks: list[TaskDelta] = field(default_factory=list)
+
+    @property
+    def compared(self) -> list[TaskDelta]:
+        return [t for t in self.tasks if t.status in ("ok", "regression")]
+
+    @property
+    def failed(self) -> bool:
+        """A regression or a missing task, or nothing compared at all (a gate never passes empty)."""
+        return not self.compared or any(t.failed for t in self.tasks)
+
+    def type_deltas(self) -> dict[str, tuple[float, float, int]]:
+        """Per type: (mean base, mean candidate, tasks) over the tasks compared."""
+        out: dict[str, list[TaskDelta]] = {}
+        for t in self.compared:
+            out.setdefault(t.type, []).append(t)
+        return {
+            k: (sum(t.base for t in v) / len(v), sum(t.candidate for t in v) / len(v), len(v))  # type: ignore[misc]
+            for k, v in out.items()
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "base_model": self.base_model,
+            "candidate_model": self.candidate_model,
+            "benchmark": self.benchmark,
+            "failed": self.failed,
+            "tasks": [
+                {
+                    "task": t.task,
+                    "type": t.type,
+                    "base": t.base,
+                    "candidate": t.candidate,
+                    "delta": t.delta,
+                    "tolerance": t.tolerance,
+                    "status": t.status,
+                }
+                for t in self.tasks
+            ],
+            "task_types": {
+                k: {"base": b, "candidate": c, "delta": c - b, "tasks": n}
+                for k, (b, c, n) in self.type_deltas().items()
+            },
+        }
+
+
+def _one_model(folder: str | Path, model: str | None, flag: str) -> tuple[str, dict[str, ResultFile]]:
+    results = read_results([folder])
+    models = sorted({r.model for r in results})
+    if model is None and len(models) > 1:
+        raise ResultsFolderError(f"{folder} holds {len(models)} models ({', '.join(models)}); choose one with {flag}")
+    model = model or models[0]
+    if model not in models:
+        raise ResultsFolderError(f"{folder}: {UnknownNameError('model', model, models)}")
+    chosen = select_revisions([r for r in results if r.model == model])
+    return model, {task: result for (_, task), result in chosen.items()}
+
+
+def task_score(task: TaskSpec, result: ResultFile) -> tuple[float | None, list[str]]:
+    """Mean main score over every eval (split, subset); None and the missing cells when any is absent."""
+    subsets = ["default"] if task.aggregate_of else list(task.subsets)
+    values, missing = [], []
+    for split in task.eval_splits:
+        for subset in subsets:
+            entry = result.entry(split, subset)
+            score = None if entry is None else entry.get("main_score")
+            if score is None:
+                missing.append(split if subset == "default" else f"{split}/{subset}")
+            else:
+                values.append(float(score))
+    return (None if missing else sum(values) / len(values)), missing
+
+
+def compare_folders(
+    base: str | Path,
+    candidate: str | Path,
+    *,
+    benchmark: str | None = None,
+    base_model: str | None = None,
+    candidate_model: str | None = None,
+    tolerance: float | None = None,
+) -> Comparison:
+    base_name, base_results = _one_model(base, base_model, "--base-model")
+    cand_name, cand_results = _one_model(candidate, candidate_model, "--candidate-model")
+    tasks = get_benchmark(benchmark).tasks if benchmark else all_tasks()
+    comparison = Comparison(base_name, cand_name, benchmark)
+    for task in tasks:
+        b, c = base_results.get(task.name), cand_results.get(task.name)
+        if b is None and c is None:
+            continue
+        tol = tolerance_for(task, tolerance)
+        b_score, b_missing = task_score(task, b) if b else (None, [])
+        c_score, c_missing = task_score(task, c) if c else (None, [])
+        if b is None:
+            status = "not in baseline"
+        elif b_missing:
+            status = f"incomplete in baseline (lacks {', '.join(b_missing)}); not compared"
+        elif c is None:
+            status = "missing in candidate"
+        elif c_missing:
+            status = f"incomplete in candidate (lacks {', '.join(c_missing)})"
+        elif not _same_data(task, b.dataset_revision, c.dataset_revision):
+            status = f"not compared: dataset revisions differ ({b.dataset_revision[:12]} vs {c.dataset_revision[:12]})"
+        elif task.published_protocol_differs and _major(b) != _major(c):
+            status = f"not compared: {task.published_protocol_differs}"
+        else:
+            status = "regression" if c_score < b_score - tol else "ok"  # type: ignore[operator]
+        comparison.tasks.append(TaskDelta(task.name, task.type, b_score, c_score, tol, status))
+    if not comparison.tasks:
+        raise ResultsFolderError(f"{base} and {candidate} share no task{' of ' + benchmark if benchmark else ''}")
+    return comparison
+
+
+def _same_data(task: TaskSpec, base_revision: str, candidate_revision: str) -> bool:
+    if base_revision == candidate_revision:
+        return True
+    return dataset_revision_matches(task, base_revision) and dataset_revision_matches(task, candidate_revision)
+
+
+def _major(result: ResultFile) -> int:
+    version = parse_version(result.mteb_version)
+    return version.major if version is not None else 1
+
+
+def _pct(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:+.2f}" if signed else f"{100 * value:.2f}"
+
+
+def comparison_lines(comparison: Comparison, fmt: str = "table") -> list[str]:
+    if fmt == "json":
+        return [json.dumps(comparison.to_json(), indent=2)]
+    header = ["task", "type", "base", "candidate", "delta", "tolerance", "status"]
+    rows = [
+        [t.task, t.type, _pct(t.base), _pct(t.candidate), _pct(t.delta, True), _pct(t.tolerance), t.status]
+        for t in comparison.tasks
+    ]
+    type_header = ["type", "tasks", "base", "candidate", "delta"]
+    type_rows = [
+        [k, str(n), _pct(b), _pct(c), _pct(c - b, True)] for k, (b, c, n) in sorted(comparison.type_deltas().items())
+    ]
+    regressions = [t.task for t in comparison.tasks if t.failed]
+    if regressions:
+        verdict = f"FAILED: {len(regressions)} task(s) regressed or missing: {', '.join(regressions)}"
+    elif not comparison.compared:
+        verdict = "FAILED: no task could be compared"
+    else:
+        verdict = f"ok: {len(comparison.compared)} task(s) compared, none regressed beyond tolerance"
+    title = f"{comparison.candidate_model} vs {comparison.base_model}"
+    if fmt == "markdown":
+        md = [title, "", *_markdown(header, rows), "", *_markdown(type_header, type_rows), "", verdict]
+        return md
+    from harness.report import _fixed
+
+    return [title, *_fixed(header, rows), "", *_fixed(type_header, type_rows), "", verdict]
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
