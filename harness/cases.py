@@ -14,9 +14,9 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
-    from harness.encode import ModelOutputError
+    from harness.encode_checks import ModelError
     from harness.references import baseline_cells, compare, reference_cells
-    from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
+    from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
 
     meta = mieb_model_meta
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
@@ -32,7 +32,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
             outcome = run_task(mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
         except TaskSkipped as skip:
             pytest.skip(str(skip))
-        except (DatasetUnavailable, ModelOutputError) as err:
+        except (DatasetUnavailable, ModelError, ResultsNotWritable) as err:
             pytest.fail(str(err), pytrace=False)
     cells = reference_cells(meta.name, mieb_task.name)
     if not cells and mieb_settings.baseline_dir:
