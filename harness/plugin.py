@@ -370,3 +370,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section("mieb results")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
+
+
+def pytest_keyboard_interrupt(excinfo) -> None:
+    """Ctrl-C: say what was kept and how to resume (finished tasks are on disk, written atomically)."""
+    import sys
+
+    sys.stderr.write("\nmieb: interrupted; finished tasks are saved, rerun the same command to resume\n")
