@@ -14,9 +14,9 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
-    from harness.encode import ModelOutputError
+    from harness.encode_checks import ModelError
     from harness.references import compare, reference_cells
-    from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
+    from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
 
     meta = mieb_model_meta
     selection = mieb_settings.selection
@@ -37,7 +37,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
             )
         except TaskSkipped as skip:
             pytest.skip(str(skip))
-        except (DatasetUnavailable, ModelOutputError) as err:
+        except (DatasetUnavailable, ModelError, ResultsNotWritable) as err:
             pytest.fail(str(err), pytrace=False)
     baseline = request.getfixturevalue("mieb_baseline")
     missing = ""  # why the baseline has no value for (part of) this case

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LookupError as err:  # unknown names: the message lists close matches
         print(f"mieb: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`mieb list tasks | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,7 +129,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         selection.check(tasks)
     models = args.model or [OFFLINE_MODEL]
     datasets_dir = args.datasets_dir
-    if datasets_dir is None and OFFLINE_BENCHMARK in benchmarks:
+    if datasets_dir is None and any(_is_offline(task) for task in tasks):
         datasets_dir = str(_build_offline(None))
     pytest_args = [
         str(CASES_MODULE),
@@ -282,6 +286,12 @@ def _download(args: argparse.Namespace, _: list[str]) -> int:
                 file=sys.stderr,
             )
     return 1 if failed else 0
+
+
+def _is_offline(task) -> bool:
+    from harness.offline import ORG
+
+    return task.dataset.path.startswith(f"{ORG}/")
 
 
 def _build_offline(target: str | None) -> Path:

@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 
 from harness.cache import EmbeddingCache
-from mieb_models.base import Encoder, to_numpy
+from harness.encode_checks import BatchGuard, ModelOutputError
+from mieb_models.base import Encoder
 
 log = logging.getLogger("mieb.encode")
 
 MAX_WORKERS = 8  # more decode workers than this oversubscribes CPUs shared with the model
 
 
-class ModelOutputError(ValueError):
-    """A model returned unusable embeddings (NaN, wrong count, changing dimension)."""
+__all__ = ["EncodeEngine", "ImageSource", "ModelOutputError"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,7 @@ class EncodeEngine:
         self.num_workers = default_num_workers() if num_workers is None else num_workers
         self.progress = progress
         self.stats = EncodeStats()
+        self.guard = BatchGuard(model.meta.name)  # checks every batch's output; holds the batch timeout
         self._memo: dict[str, np.ndarray] = {}
 
     def _model_key(self) -> dict[str, Any]:
@@ -127,6 +128,7 @@ class EncodeEngine:
             array, hit = compute(), False
         else:
             array, hit = self.cache.get_or_compute(key, compute)
+        self.guard.observe(what["kind"], array)
         (self.stats.cached if hit else self.stats.computed).append(label)
         log.info("%s %s", "cache hit:" if hit else "encoded:", label)
         self._memo[memo_key] = array
@@ -181,7 +183,7 @@ class EncodeEngine:
             self._loader(source), desc=f"encode {source.column}", unit="batch", disable=not self.progress, leave=False
         )
         for batch in batches:
-            chunks.append(self._check(to_numpy(self.model.encode_images(batch)), len(batch)))
+            chunks.append(self.guard.batch(self.model.encode_images, batch, rows=len(batch), kind="image"))
         return _concat(chunks)
 
     def _encode_texts(self, texts: list[str]) -> np.ndarray:
@@ -191,25 +193,18 @@ class EncodeEngine:
         starts = range(0, len(texts), self.batch_size)
         for start in tqdm(starts, desc="encode text", unit="batch", disable=not self.progress, leave=False):
             batch = texts[start : start + self.batch_size]
-            chunks.append(self._check(to_numpy(self.model.encode_texts(batch)), len(batch)))
+            chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
         return _concat(chunks)
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
         chunks, start = [], 0
         for batch in self._loader(images):
             n = len(batch)
-            chunks.append(self._check(to_numpy(self.model.encode_fused(texts[start : start + n], batch)), n))
+            chunks.append(
+                self.guard.batch(self.model.encode_fused, texts[start : start + n], batch, rows=n, kind="fused")
+            )
             start += n
         return _concat(chunks)
-
-    def _check(self, array: np.ndarray, expected_rows: int) -> np.ndarray:
-        if array.shape[0] != expected_rows:
-            raise ModelOutputError(
-                f"{self.model.meta.name} returned {array.shape[0]} embeddings for {expected_rows} inputs"
-            )
-        if not np.isfinite(array).all():
-            raise ModelOutputError(f"{self.model.meta.name} returned NaN or infinite embeddings")
-        return array
 
 
 def _concat(chunks: list[np.ndarray]) -> np.ndarray:

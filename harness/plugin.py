@@ -50,6 +50,7 @@ class Settings:
     trust_remote_code: bool
     progress: bool
     selection: SubsetSelection = field(default_factory=SubsetSelection)
+    batch_timeout: float | None = None
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -125,6 +126,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
     group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
     group.addoption(
+        "--batch-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="fail a case whose model does not return one encode batch within SECONDS (default: no limit)",
+    )
+    group.addoption(
         "--task",
         action="append",
         default=[],
@@ -185,6 +193,7 @@ def pytest_configure(config: pytest.Config) -> None:
         trust_remote_code=option.trust_remote_code,
         progress=not option.no_progress,
         selection=_selection(option),
+        batch_timeout=option.batch_timeout,
     )
     config.stash[settings_key] = settings
     collector = ResultsCollector()
@@ -192,21 +201,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(collector, "mieb-results")
     if not settings.models:
         return
-    _check_models(settings.models)
     _open_baseline(config, settings)
+    _check_models(settings.models, trust_remote_code=settings.trust_remote_code)
+    _check_datasets_dir(settings.datasets_dir)
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
 
 
-def _check_models(models: tuple[str, ...]) -> None:
+def _check_models(models: tuple[str, ...], *, trust_remote_code: bool) -> None:
     from mieb_models.registry import get_model_meta
 
     for name in models:
         try:
-            get_model_meta(name)
+            meta = get_model_meta(name)
         except (UnknownNameError, ValueError) as err:
             raise pytest.UsageError(f"--model {name}: {err}") from None
+        if meta.needs_remote_code and not trust_remote_code:
+            raise pytest.UsageError(
+                f"--model {name}: {meta.name} runs code from its repository (trust_remote_code); "
+                "pass --trust-remote-code to allow it"
+            )
+
+
+def _check_datasets_dir(datasets_dir: str | None) -> None:
+    if datasets_dir and not Path(datasets_dir).expanduser().is_dir():
+        source = "--datasets-dir" if datasets_dir != os.environ.get("MIEB_DATASETS_DIR") else "MIEB_DATASETS_DIR"
+        raise pytest.UsageError(f"{source} {datasets_dir}: no such directory")
 
 
 def _selection(option: object) -> SubsetSelection:
@@ -371,13 +392,15 @@ def mieb_engine(mieb_model, mieb_settings: Settings):
     from harness.encode import EncodeEngine
 
     cache = EmbeddingCache(mieb_settings.cache_dir or default_cache_dir())
-    return EncodeEngine(
+    engine = EncodeEngine(
         mieb_model,
         cache,
         batch_size=mieb_settings.batch_size,
         num_workers=mieb_settings.num_workers,
         progress=mieb_settings.progress,
     )
+    engine.guard.timeout = mieb_settings.batch_timeout
+    return engine
 
 
 class ResultsCollector:
@@ -418,3 +441,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return  # an xdist worker: the controller writes the step summary
     if path := write_step_summary(rows, exitstatus):
         terminalreporter.write_line(f"mieb: results table and gate verdicts appended to {path}")
+
+
+def pytest_keyboard_interrupt(excinfo) -> None:
+    """Ctrl-C: say what was kept and how to resume (finished tasks are on disk, written atomically)."""
+    import sys
+
+    sys.stderr.write("\nmieb: interrupted; finished tasks are saved, rerun the same command to resume\n")

@@ -2,6 +2,8 @@
 
 Layout: ``<results>/<org>__<model>/<revision>/<Task>.json`` plus ``model_meta.json``. Scores are
 ``scores[split] = [{hf_subset, languages, main_score, <metrics>}]`` with floats rounded to 6 places.
+NaN and infinite values are written as ``null`` (strict JSON; mteb's readers accept it) and read
+back as NaN.
 """
 
 from __future__ import annotations
@@ -53,10 +55,14 @@ class TaskResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskResult:
+        scores = {
+            split: [{k: math.nan if v is None else v for k, v in entry.items()} for entry in entries]
+            for split, entries in data["scores"].items()
+        }
         return cls(
             task_name=data["task_name"],
             dataset_revision=data["dataset_revision"],
-            scores=data["scores"],
+            scores=scores,
             evaluation_time=float(data.get("evaluation_time") or 0.0),
             date=data.get("date") or "",
         )
@@ -64,7 +70,7 @@ class TaskResult:
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return value if math.isnan(value) or math.isinf(value) else round(value, 6)
+        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -95,16 +101,16 @@ def result_path(results_dir: str | Path, model_name: str, revision: str | None, 
 
 
 def write_result(path: Path, result: TaskResult) -> None:
-    atomic_write_bytes(path, json.dumps(result.to_json(), indent=2).encode())
+    atomic_write_bytes(path, json.dumps(result.to_json(), indent=2, allow_nan=False).encode())
 
 
 def read_result(path: Path) -> TaskResult | None:
     """A previous result, or None when absent or unreadable (it is then recomputed)."""
     try:
         return TaskResult.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def write_model_meta(folder: Path, meta: dict[str, Any]) -> None:
-    atomic_write_bytes(folder / "model_meta.json", json.dumps(meta, indent=2).encode())
+    atomic_write_bytes(folder / "model_meta.json", json.dumps(_round(meta), indent=2, allow_nan=False).encode())

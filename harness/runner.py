@@ -8,12 +8,14 @@ without redoing work; missing cells are computed and merged.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.aggregate import aggregate_subsets
 from harness.data.hub import DataSource
 from harness.encode import EncodeEngine
+from harness.encode_checks import ModelError
 from harness.pipelines import PIPELINES
 from harness.results import TaskResult, read_result, result_path, write_model_meta, write_result
 from harness.spec import TaskSpec, get_task
@@ -22,6 +24,10 @@ from mieb_models.base import ModelMeta, has_modalities
 
 class TaskSkipped(Exception):
     """The task cannot run on this model (e.g. it needs a modality the model lacks)."""
+
+
+class ResultsNotWritable(OSError):
+    """The results folder cannot be written; raised before any encoding work is done."""
 
 
 @dataclass
@@ -77,7 +83,7 @@ def run_task(
     check_modalities(task, engine)
     meta = engine.model.meta
     path = result_path(results_dir, meta.name, meta.revision, task.name)
-    write_model_meta(path.parent, meta.to_dict())
+    _writable(path, lambda: write_model_meta(path.parent, meta.to_dict()))  # fail before encoding anything
     previous = None if overwrite else read_result(path)
     if previous is not None and previous.dataset_revision != task.dataset.revision:
         previous = None  # computed on other data: never merged
@@ -95,15 +101,26 @@ def run_task(
             if previous is not None and previous.entry(split, subset) is not None:
                 continue
             start = time.perf_counter()
-            metrics = PIPELINES[task.family](task, split, subset, source, engine)
+            try:
+                metrics = PIPELINES[task.family](task, split, subset, source, engine)
+            except ModelError as err:
+                raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
             elapsed += time.perf_counter() - start
             scores[split].append(_entry(task, subset, metrics))
             computed = True
     scores = {split: entries for split, entries in scores.items() if entries}  # splits not (yet) computed
     result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
     if computed or previous is None:
-        write_result(path, result)
+        _writable(path, lambda: write_result(path, result))
     return RunOutcome(result if computed else previous, path, reused=not computed)
+
+
+def _writable(path: Path, write: Callable[[], None]) -> None:
+    try:
+        write()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ResultsNotWritable(f"cannot write results to {path.parent}: {reason} ({err})") from err
 
 
 def _entry(task: TaskSpec, subset: str, metrics: dict) -> dict:
@@ -141,5 +158,5 @@ def _run_aggregate(
             {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
         ]
     result = TaskResult(task.name, task.dataset.revision, scores, time.perf_counter() - start)
-    write_result(path, result)
+    _writable(path, lambda: write_result(path, result))
     return RunOutcome(result, path, reused=False)

@@ -4,13 +4,16 @@ A ``--model`` value is one of:
 - a registry name (``openai/clip-vit-base-patch16``) or alias (``clip``);
 - a local directory holding a checkpoint (transformers ``config.json``, or open_clip
   ``open_clip_config.json``); its revision is a content hash of its weight files;
-- ``package.module:factory``, a callable returning an object that implements the encoder protocol.
+- ``package.module:factory``, a callable returning an object that implements the encoder protocol;
+  without a revision of its own, its revision is a hash of the factory module's source and of the
+  loaded model's weights, so an edited model never reuses the old one's results or embeddings.
 
 Resolving never loads weights, so collection stays instant; ``load_model`` does the loading.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import importlib
@@ -124,6 +127,7 @@ def _local_meta(path: Path) -> ModelMeta:
         )
     modalities = ("image",) if kind in IMAGE_ONLY_TYPES else ("image", "text")
     return ModelMeta(
+        needs_remote_code=_config_asks_for_remote_code(path),
         name=f"local/{path.name}",
         revision=weights_digest(path),
         framework="open_clip" if kind == "open_clip" else "transformers",
@@ -134,6 +138,18 @@ def _local_meta(path: Path) -> ModelMeta:
         open_weights=True,
         loader_kwargs={"source": str(path)},
     )
+
+
+def _config_asks_for_remote_code(path: Path) -> bool:
+    """A transformers config naming classes in its own repository (``auto_map``) runs that code."""
+    for name in ("config.json", "preprocessor_config.json", "tokenizer_config.json"):
+        try:
+            config = json.loads((path / name).read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(config, dict) and config.get("auto_map"):
+            return True
+    return False
 
 
 IMAGE_ONLY_TYPES = frozenset({"dinov2", "vit", "convnext", "resnet"})
@@ -247,7 +263,57 @@ def _load_factory(meta: ModelMeta, **options: Any) -> Encoder:
             modalities=_declared_modalities(model),
             embed_dim=getattr(model, "embed_dim", None),
         )
+    if not model.meta.revision:
+        model.meta = model.meta.with_revision(factory_revision(factory, model))
     return model
+
+
+def factory_revision(factory: Callable[..., Any], model: Any) -> str:
+    """A content hash of a factory's module source and of the model's weights.
+
+    Weights are the tensors of a torch ``state_dict()`` when the model (or its ``model``
+    attribute) has one, plus array-valued attributes of the model object.
+    """
+    digest = hashlib.sha256(b"factory-revision-1")
+    module = inspect.getmodule(factory)
+    source_file = inspect.getsourcefile(module) if module is not None else None
+    if source_file:
+        digest.update(Path(source_file).read_bytes())
+    digest.update(getattr(factory, "__qualname__", "").encode())
+    for name, value in _weights(model):
+        digest.update(name.encode())
+        digest.update(str(getattr(value, "dtype", "")).encode() + str(tuple(getattr(value, "shape", ()))).encode())
+        digest.update(_array_bytes(value))
+    return "code-" + digest.hexdigest()[:32]
+
+
+def _weights(model: Any) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for owner_name, owner in (("", model), ("model.", getattr(model, "model", None))):
+        state_dict = getattr(owner, "state_dict", None)
+        if callable(state_dict):
+            with contextlib.suppress(Exception):
+                found += [(owner_name + k, v) for k, v in state_dict().items()]
+    attributes = vars(model) if hasattr(model, "__dict__") else {}
+    found += [(f"attr.{k}", v) for k, v in sorted(attributes.items()) if _is_array(v)]
+    return found
+
+
+def _is_array(value: Any) -> bool:
+    return (
+        hasattr(value, "shape") and hasattr(value, "dtype") and (hasattr(value, "detach") or hasattr(value, "tobytes"))
+    )
+
+
+def _array_bytes(value: Any) -> bytes:
+    import numpy as np
+
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":
+            value = value.float()
+        value = value.numpy()
+    return np.ascontiguousarray(value).tobytes()
 
 
 def _declared_modalities(model: Any) -> tuple[str, ...]:

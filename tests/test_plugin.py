@@ -190,6 +190,7 @@ def test_failing_model_fails_its_cases_and_image_only_model_skips_text_tasks(
 def test_unreachable_dataset_names_path_revision_and_remedy(
     pytester: pytest.Pytester, tiny_clip_dir: Path, tmp_path: Path
 ) -> None:
+    (tmp_path / "empty").mkdir()  # a mirror without the dataset (a missing folder is a usage error)
     result = pytester.runpytest_subprocess(
         "--model",
         str(tiny_clip_dir),
