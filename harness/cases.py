@@ -14,10 +14,12 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
+    from harness.data.sources import task_for_source
     from harness.encode import ModelOutputError
     from harness.references import baseline_cells, compare, reference_cells
     from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
 
+    mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
     meta = mieb_model_meta
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
         pytest.skip(gap)
@@ -27,7 +29,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     if outcome is None:
         engine = request.getfixturevalue("mieb_engine")
         meta = engine.model.meta
-        source = DataSource.from_env(mieb_settings.datasets_dir)
+        source = DataSource.from_env(mieb_settings.datasets_dir, mieb_settings.dataset_source)
         try:
             outcome = run_task(mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
         except TaskSkipped as skip:

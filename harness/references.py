@@ -109,8 +109,8 @@ def compare(
     if not cells:
         return Verdict(False, True, f"{task.name}: no reference score for this model")
     published = all(c.source.startswith("embeddings-benchmark/") for c in cells)
-    if task.published_protocol_differs and published:
-        return Verdict(False, True, f"{task.name}: {task.published_protocol_differs}; not compared")
+    if task.reference_not_comparable and published:
+        return Verdict(False, True, f"{task.name}: {task.reference_not_comparable}; not compared")
     revisions = {c.dataset_revision for c in cells}
     if revisions != {task.dataset.revision}:
         return Verdict(

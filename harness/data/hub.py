@@ -30,11 +30,17 @@ class DataSource:
     """Resolves dataset references against a local mirror first, then the hub."""
 
     datasets_dir: str | None = None
+    # Which copy of each dataset tasks read (``harness.data.sources``): "published" or "mteb2".
+    dataset_source: str = "published"
 
     @classmethod
-    def from_env(cls, datasets_dir: str | os.PathLike[str] | None = None) -> DataSource:
+    def from_env(
+        cls, datasets_dir: str | os.PathLike[str] | None = None, dataset_source: str | None = None
+    ) -> DataSource:
+        from harness.data.sources import resolve_source
+
         chosen = datasets_dir or os.environ.get(DATASETS_DIR_ENV)
-        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None)
+        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None, resolve_source(dataset_source))
 
     def local_path(self, ref: DatasetRef) -> Path | None:
         if self.datasets_dir is None:
