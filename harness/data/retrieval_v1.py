@@ -75,7 +75,7 @@ def hateful_memes(source: DataSource, task: TaskSpec, split: str, subset: str) -
 
 
 def memotion(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    """Raw table per split: rows with ``text_corrected`` None dropped; corpus = every split, in the dataset's split order."""
+    """Raw table per split; rows whose ``text_corrected`` is None dropped; corpus: every split in dataset order."""
     splits = source.split_names(task.dataset)
     kept: dict[str, Any] = {}
     for name in splits:

@@ -29,7 +29,7 @@ def resolve_source(name: str | None) -> str:
 
 def task_for_source(task: TaskSpec, source: str | None = DEFAULT_SOURCE) -> TaskSpec:
     """The task as the given source reads it (``published``: unchanged)."""
-    if resolve_source(source) == "published" or task.reference_version == MTEB2_VERSION and not task.mteb2:
+    if resolve_source(source) == "published" or (task.reference_version == MTEB2_VERSION and not task.mteb2):
         return task
     if task.aggregate_of is not None:
         return task

@@ -11,8 +11,8 @@ import datasets
 import pytest
 
 from harness.data import views
-from harness.pipelines import PIPELINES
 from harness.data.sources import task_for_source
+from harness.pipelines import PIPELINES
 from harness.spec import get_task
 from tests.support.layouts import beir_side, qrels_table, snapshot, source_codes, text_code
 
