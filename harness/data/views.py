@@ -109,10 +109,12 @@ def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
     """Class names in label-index order: the task's label file, else the ClassLabel feature."""
     if task.label_names_file:
         text = resources.files("mieb_tasks").joinpath("labels", task.label_names_file).read_text(encoding="utf-8")
-        # Read as the reference read them (``readlines()``): every name but the last keeps its
-        # newline, since the pre-release label files behind the published prompts had none at the end.
+        # Read as the reference reads them (``readlines()``): every name keeps its newline, except
+        # the last under mteb 1.x: the pre-release files behind the published prompts ended without one.
         names = text.splitlines(keepends=True)
-        return [*names[:-1], names[-1].rstrip("\n")] if names else names
+        if task.follows_mteb1 and names:
+            names[-1] = names[-1].rstrip("\n")
+        return names
     feature = dataset.features.get(task.label_column)
     return list(feature.names) if hasattr(feature, "names") else None
 

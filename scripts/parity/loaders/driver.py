@@ -134,6 +134,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mteb1", default=os.environ.get("MIEB_MTEB1_PYTHON"), help="python with mteb 1.39.7")
     parser.add_argument(
+        "--mteb2",
+        default=os.environ.get("MIEB_MTEB_PYTHON"),
+        help="python with mteb 2.26.24: also compare the labeled-image tasks as --dataset-source mteb2 reads them",
+    )
+    parser.add_argument(
         "--mteb-git", default=os.environ.get("MIEB_MTEB_GIT"), help="git clone of mteb (pre-release loaders)"
     )
     parser.add_argument("--work", default=None, help="working folder (default: a temporary one)")
@@ -198,11 +203,20 @@ def main() -> int:
         task = next(t for t in tasks if t.name == entry["name"])
         status, note = compare_task(task, ours[task.name], reference["tasks"][task.name])
         rows[task.name] = {"status": status, "note": note}
+    mteb2_version = None
+    if args.mteb2:
+        mteb2_rows, mteb2_version = run_mteb2(args.mteb2, tasks, work)
+        for name, row in mteb2_rows.items():
+            if rows[name]["status"] == "source differs":  # its reader is the 2.x one: this is its proof
+                rows[name] = {"status": row["status"], "note": f"{row['note']}; {rows[name]['note']}"}
+            elif row["status"] != "identical":
+                rows[name]["note"] = f"{rows[name]['note']} mteb2 source {row['note']}".strip()
+            rows[name]["mteb2"] = row["status"]
     for task in tasks:
         rows[task.name]["reference"] = task.reference_version
         rows[task.name]["in_lite"] = "MIEB(lite)" in task.benchmarks
     (work / "loader_parity.json").write_text(
-        json.dumps({"mteb1": reference.get("mteb_version"), "tasks": rows}, indent=1)
+        json.dumps({"mteb1": reference.get("mteb_version"), "mteb2": mteb2_version, "tasks": rows}, indent=1)
     )
     table = markdown_table(tasks, rows)
     if args.table:
@@ -213,20 +227,72 @@ def main() -> int:
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     print(f"loader parity vs mteb {reference.get('mteb_version')} ({work}): {counts}")
+    bad = ("differs", "error")
+    if mteb2_version:
+        counts2: dict[str, int] = {}
+        for row in rows.values():
+            counts2[row.get("mteb2", "not compared")] = counts2.get(row.get("mteb2", "not compared"), 0) + 1
+        print(f"--dataset-source mteb2 vs mteb {mteb2_version}: {counts2}")
     for name, row in rows.items():
-        if row["status"] in ("differs", "error"):
-            print(f"  {row['status']:9} {name}: {row['note']}")
-    return 1 if any(r["status"] in ("differs", "error") for r in rows.values()) else 0
+        if row["status"] in bad or row.get("mteb2") in bad:
+            print(f"  {row['status']:9} (mteb2: {row.get('mteb2', '-')}) {name}: {row['note']}")
+    return 1 if any(r["status"] in bad or r.get("mteb2") in bad for r in rows.values()) else 0
+
+
+MTEB2_FAMILIES = ("zeroshot", "linear_probe", "clustering")
+
+
+def run_mteb2(python: str, tasks: list[TaskSpec], work: Path) -> tuple[dict[str, dict], str | None]:
+    """The labeled-image tasks as ``--dataset-source mteb2`` reads them vs mteb 2.26.24's own loader."""
+    from harness.data.sources import task_for_source
+
+    data = work / "data-mteb2"
+    source = DataSource.from_env(data, "mteb2")
+    manifest: dict[str, Any] = {"cache_dir": str(work / "hf-cache-reference2"), "tasks": []}
+    variants: dict[str, TaskSpec] = {}
+    ours: dict[str, Any] = {}
+    written: set[str] = set()
+    for task in tasks:
+        if task.family not in MTEB2_FAMILIES:
+            continue
+        variant = variants[task.name] = task_for_source(task, "mteb2")
+        write_task_snapshot(data, variant, written)
+        try:
+            ours[task.name] = task_inputs(variant, source)
+        except Exception as err:  # reported per task
+            ours[task.name] = f"{type(err).__name__}: {err}"
+        manifest["tasks"].append(
+            {
+                "name": task.name,
+                "folder": str(Path(data, *variant.dataset.path.split("/"))),
+                "eval_splits": list(variant.eval_splits),
+                "subsets": list(variant.subsets),
+            }
+        )
+    reference = run_side(python, manifest, work, "mteb2")
+    rows = {}
+    for name, variant in variants.items():
+        status, note = compare_task(variant, ours[name], reference["tasks"][name])
+        rows[name] = {
+            "status": status,
+            "note": f"vs mteb {reference.get('mteb_version')}" + (f": {note}" if note else ""),
+        }
+    return rows, reference.get("mteb_version")
 
 
 def markdown_table(tasks: list[TaskSpec], rows: dict[str, dict]) -> str:
     verdict = {"identical": "yes", "differs": "**no**", "error": "**no** (error)"}
-    lines = ["| task | reference loader | inputs identical | note |", "|---|---|---|---|"]
+    lines = [
+        "| task | reference loader | inputs identical | `--dataset-source mteb2` inputs identical | note |",
+        "|---|---|---|---|---|",
+    ]
     for task in tasks:
         row = rows[task.name]
         shown = verdict.get(row["status"], row["status"])
         note = row["note"].replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| {task.name}{' (lite)' if row['in_lite'] else ''} | {row['reference']} | {shown} | {note} |")
+        mteb2 = verdict.get(row.get("mteb2", ""), "not compared")
+        lite = " (lite)" if row["in_lite"] else ""
+        lines.append(f"| {task.name}{lite} | {row['reference']} | {shown} | {mteb2} | {note} |")
     return "\n".join(lines) + "\n"
 
 

@@ -132,18 +132,21 @@ def task_inputs(task: Any, spec: dict) -> dict:
                 }
             else:  # zero-shot, linear probe, multilabel, clustering
                 data = _pick(task.dataset, split, subset)
+                # mteb 1.x names the image column image_column_name, 2.x input_column_name
+                image_column = getattr(task, "image_column_name", None) or task.input_column_name
                 entry = {
-                    "images": [code_of(v) for v in data[task.image_column_name]],
+                    "images": [code_of(v) for v in data[image_column]],
                     "labels": _labels(data[task.label_column_name]),
                 }
                 if "AbsTaskZeroShotClassification" in kinds:
                     with label_files(spec.get("label_files", {})):
                         entry["prompts"] = list(task.get_candidate_labels())
                 out[key] = entry
-                if "AbsTaskImageClassification" in kinds or "AbsTaskImageMultilabelClassification" in kinds:
-                    train = _pick(task.dataset, "train", subset)
+                probes = {"AbsTaskImageClassification", "AbsTaskImageMultilabelClassification", "AbsTaskClassification"}
+                if kinds & (probes | {"AbsTaskMultilabelClassification"}):
+                    train = _pick(task.dataset, getattr(task, "train_split", "train"), subset)
                     out[f"train/{subset}"] = {
-                        "images": [code_of(v) for v in train[task.image_column_name]],
+                        "images": [code_of(v) for v in train[image_column]],
                         "labels": _labels(train[task.label_column_name]),
                     }
     return out
