@@ -32,6 +32,7 @@ def evaluate(
     *,
     results_dir: str | Path = "results",
     datasets_dir: str | Path | None = None,
+    dataset_source: str | None = None,
     cache_dir: str | Path | None = None,
     batch_size: int = 32,
     num_workers: int | None = None,
@@ -56,7 +57,7 @@ def evaluate(
         num_workers=num_workers,
         progress=progress,
     )
-    source = DataSource.from_env(datasets_dir)
+    source = DataSource.from_env(datasets_dir, dataset_source)
     results = []
     for task in tasks:
         try:

@@ -14,10 +14,12 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
+    from harness.data.sources import task_for_source
     from harness.encode_checks import ModelError
     from harness.references import compare, reference_cells
     from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
 
+    mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
     meta = mieb_model_meta
     selection = mieb_settings.selection
     subsets = list(selection.subsets_of(mieb_task)) if selection.is_partial(mieb_task) else None
@@ -30,7 +32,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     if outcome is None:
         engine = request.getfixturevalue("mieb_engine")
         meta = engine.model.meta
-        source = DataSource.from_env(mieb_settings.datasets_dir)
+        source = DataSource.from_env(mieb_settings.datasets_dir, mieb_settings.dataset_source)
         try:
             outcome = run_task(
                 mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets

@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
     run.add_argument("--results-dir", "--output-folder", dest="results_dir", default="results")
     run.add_argument("--datasets-dir", default=None)
+    run.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
     run.add_argument("--cache-dir", default=None)
     run.add_argument("--batch-size", type=int, default=None)
     run.add_argument("--device", default=None)
@@ -156,6 +157,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args += ["--subsets", subset]
     options = {
         "--datasets-dir": datasets_dir,
+        "--dataset-source": args.dataset_source,
         "--cache-dir": args.cache_dir,
         "--batch-size": args.batch_size,
         "--device": args.device,

@@ -36,6 +36,7 @@ class Settings:
     models: tuple[str, ...]
     datasets_dir: str | None
     results_dir: str
+    dataset_source: str
     cache_dir: str | None
     batch_size: int
     device: str | None
@@ -73,6 +74,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("MIEB_DATASETS_DIR"),
         metavar="DIR",
         help="read dataset <hf path> from DIR/<hf path> (a hub snapshot) before the hub [env MIEB_DATASETS_DIR]",
+    )
+    group.addoption(
+        "--dataset-source",
+        choices=("published", "mteb2"),
+        default=os.environ.get("MIEB_DATASET_SOURCE", "published"),
+        help="published: the dataset revisions the published scores used (default); mteb2: the mteb/ copies "
+        "mteb 2.x loads, with its loader conventions (published scores then reported, not asserted) "
+        "[env MIEB_DATASET_SOURCE]",
     )
     group.addoption(
         "--results-dir", default="results", metavar="DIR", help="where result JSON files go (default: results)"
@@ -179,6 +188,7 @@ def pytest_configure(config: pytest.Config) -> None:
         models=tuple(option.model),
         datasets_dir=option.datasets_dir,
         results_dir=option.results_dir,
+        dataset_source=option.dataset_source,
         cache_dir=option.cache_dir,
         batch_size=option.batch_size,
         device=option.device,

@@ -120,6 +120,9 @@ def compare(
     # folder written by mteb 1.x) of a task whose protocol changed is reported, never asserted.
     if task.published_protocol_differs and any((c.protocol_major() or 2) < 2 for c in cells):
         return Verdict(False, True, f"{task.name}: {task.published_protocol_differs}; not compared", expected=expected)
+    published = all(c.source.startswith("embeddings-benchmark/") for c in cells)
+    if task.reference_not_comparable and published:
+        return Verdict(False, True, f"{task.name}: {task.reference_not_comparable}; not compared", expected=expected)
     revisions = {c.dataset_revision for c in cells}
     if not all(dataset_revision_matches(task, r) for r in revisions):
         return Verdict(

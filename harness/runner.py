@@ -14,6 +14,7 @@ from pathlib import Path
 
 from harness.aggregate import aggregate_subsets
 from harness.data.hub import DataSource
+from harness.data.sources import task_for_source
 from harness.encode import EncodeEngine
 from harness.encode_checks import ModelError
 from harness.pipelines import PIPELINES
@@ -80,6 +81,7 @@ def run_task(
     splits: list[str] | None = None,
 ) -> RunOutcome:
     """Evaluate ``task`` (every eval split x subset, or the given ones) and write its JSON."""
+    task = task_for_source(task, source.dataset_source)
     check_modalities(task, engine)
     meta = engine.model.meta
     path = result_path(results_dir, meta.name, meta.revision, task.name)

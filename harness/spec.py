@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 # Task type -> family marker. Families are how users select a protocol with `-m`.
 FAMILY_OF_TYPE: Mapping[str, str] = MappingProxyType(
@@ -114,6 +115,31 @@ class TaskSpec:
     # Set when the published scores were computed under another protocol than this task runs
     # (mteb 1.x vs 2.x); such references are reported, never asserted.
     published_protocol_differs: str = ""
+    # The reference implementation whose loader (and conventions: qrels config, title prefixing,
+    # modality columns, ...) this task follows: "1.39.7", "2.26.24", or the pre-release MIEB code.
+    reference_version: str = "1.39.7"
+    # Set when the dataset the published scores used cannot be read as the reference read it
+    # (a loading script that datasets>=4 cannot run ...): why, and what is read instead. Such
+    # references are reported, never asserted.
+    source_differs: str = ""
+    # A single-table dataset's config (``name=`` of ``load_dataset``), when it is not the default.
+    dataset_config: str | None = None
+    # The split the reference reads for an eval split when the dataset names it otherwise
+    # (SugarCrepe: the reference serves split ``train`` as ``test``).
+    split_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Field overrides for ``--dataset-source mteb2`` (the ``mteb/`` copies mteb 2.x loads, with its
+    # loader conventions); the dataset itself is ``reference_dataset`` (or ``dataset``).
+    mteb2: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def follows_mteb1(self) -> bool:
+        """Whether the loader conventions are mteb 1.x's (pre-release MIEB code included)."""
+        return not self.reference_version.startswith("2.")
+
+    @property
+    def reference_not_comparable(self) -> str:
+        """Why published references are reported rather than asserted (empty: they are asserted)."""
+        return "; ".join(r for r in (self.source_differs, self.published_protocol_differs) if r)
 
     @property
     def family(self) -> str:

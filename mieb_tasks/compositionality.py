@@ -1,5 +1,7 @@
 """Compositionality: per-sample image x text matching (ARO, SugarCrepe, Winoground, ImageCoDe)."""
 
+from types import MappingProxyType
+
 from harness.spec import DatasetRef, TaskSpec
 
 COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
@@ -72,6 +74,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         image_columns=("images",),
         text_columns=("caption", "negative_caption"),
         reference_dataset=DatasetRef("mteb/SUGARCREPE_fmt", "e9e0e3ce40c94023c819d3413edb5d090ec9f0d8"),
+        split_aliases=MappingProxyType({"test": "train"}),
     ),
     TaskSpec(
         name="Winoground",

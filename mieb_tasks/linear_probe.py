@@ -1,6 +1,8 @@
 """ImageClassification: few-shot logistic-regression probes on frozen image embeddings (21 tasks) and
 the multilabel VOC2007 (k-NN, lrap)."""
 
+from types import MappingProxyType
+
 from harness.spec import DatasetRef, TaskSpec
 
 LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
@@ -16,13 +18,14 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="common",
         samples_per_label=16,
         n_experiments=5,
-        drop_train_rows=(3854,),
+        # mteb 1.x keeps train row 3854 (a corrupted image that 2.x drops); the published score used 1.x.
+        mteb2=MappingProxyType({"drop_train_rows": (3854,)}),
     ),
     TaskSpec(
         name="Caltech101",
         type="ImageClassification",
         category="i2c",
-        dataset=DatasetRef("mteb/Caltech101", "851374102055782c84f89b1b4e9d128a6568847b"),
+        dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
         eval_splits=("test",),
         main_score="accuracy",
         modalities=("image",),
@@ -30,6 +33,10 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         samples_per_label=16,
         n_experiments=5,
         reference_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
+        reference_version="2.26.24",
+        source_differs=(
+            "published scores read the loading script HuggingFaceM4/Caltech-101@851374102055782c84f89b1b4e9d128a6568847b (config with_background_category) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
+        ),
     ),
     TaskSpec(
         name="CIFAR10",
@@ -120,7 +127,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         name="FGVCAircraft",
         type="ImageClassification",
         category="i2c",
-        dataset=DatasetRef("HuggingFaceM4/FGVC-Aircraft", "91860adfc9a09aabca5cddb5247442109b38e213"),
+        dataset=DatasetRef("mteb/FGVCAircraft", "3ae0e4e94e37c610c26df758ec3255fa90d80e67"),
         eval_splits=("test",),
         main_score="accuracy",
         modalities=("image",),
@@ -129,6 +136,10 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         samples_per_label=16,
         n_experiments=5,
         reference_dataset=DatasetRef("mteb/FGVCAircraft", "3ae0e4e94e37c610c26df758ec3255fa90d80e67"),
+        reference_version="2.26.24",
+        source_differs=(
+            "published scores read the loading script HuggingFaceM4/FGVC-Aircraft@91860adfc9a09aabca5cddb5247442109b38e213 (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
+        ),
     ),
     TaskSpec(
         name="Food101Classification",
@@ -299,7 +310,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         loader="multilabel",
         type="ImageClassification",
         category="i2c",
-        dataset=DatasetRef("HuggingFaceM4/pascal_voc", "dbafdb9e1506c9c419c5c4672e409463cd21ba50"),
+        dataset=DatasetRef("mteb/VOC2007", "96d47458fb2f40713997b0ea271688c02bac840b"),
         eval_splits=("test",),
         main_score="lrap",
         modalities=("image",),
@@ -308,5 +319,9 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         samples_per_label=8,
         n_experiments=5,
         reference_dataset=DatasetRef("mteb/VOC2007", "96d47458fb2f40713997b0ea271688c02bac840b"),
+        reference_version="2.26.24",
+        source_differs=(
+            "published scores read the loading script HuggingFaceM4/pascal_voc@dbafdb9e1506c9c419c5c4672e409463cd21ba50 (config voc2007_main) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
+        ),
     ),
 )

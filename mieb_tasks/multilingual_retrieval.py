@@ -103,7 +103,7 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
                 "zh": ("zho-Hans",),
             }
         ),
-        loader="xm3600",
+        loader="xflickrco",
         reference_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
     ),
 )

@@ -166,7 +166,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
-        loader="beir",
+        loader="hateful_memes",
         reference_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     TaskSpec(
@@ -178,7 +178,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        loader="beir",
+        loader="hateful_memes",
         reference_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     TaskSpec(
@@ -226,7 +226,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        loader="beir",
+        loader="memotion",
         reference_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     TaskSpec(
@@ -238,7 +238,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        loader="beir",
+        loader="memotion",
         reference_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     TaskSpec(
@@ -414,7 +414,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        loader="beir",
+        loader="scimmir",
         reference_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     TaskSpec(
@@ -426,7 +426,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         main_score="ndcg_at_10",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
-        loader="beir",
+        loader="scimmir",
         reference_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     TaskSpec(

@@ -21,13 +21,17 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         zero_shot_scoring="cosine",
         type="ZeroShotClassification",
         category="i2t",
-        dataset=DatasetRef("mteb/Caltech101", "851374102055782c84f89b1b4e9d128a6568847b"),
+        dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
         eval_splits=("test",),
         main_score="accuracy",
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of a {}."),
         reference_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
+        reference_version="2.26.24",
+        source_differs=(
+            "published scores read the loading script HuggingFaceM4/Caltech-101@851374102055782c84f89b1b4e9d128a6568847b (config with_background_category) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
+        ),
     ),
     TaskSpec(
         name="CIFAR10ZeroShot",
@@ -152,7 +156,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         zero_shot_scoring="cosine",
         type="ZeroShotClassification",
         category="i2t",
-        dataset=DatasetRef("HuggingFaceM4/FGVC-Aircraft", "91860adfc9a09aabca5cddb5247442109b38e213"),
+        dataset=DatasetRef("mteb/FGVCAircraftZeroShot", "2d33d00400099b87bfec8b04f2876fb10ca07487"),
         eval_splits=("test",),
         main_score="accuracy",
         modalities=("image", "text"),
@@ -160,6 +164,10 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         label_column="variant",
         prompts=template("a photo of a {}, a type of aircraft."),
         reference_dataset=DatasetRef("mteb/FGVCAircraftZeroShot", "2d33d00400099b87bfec8b04f2876fb10ca07487"),
+        reference_version="2.26.24",
+        source_differs=(
+            "published scores read the loading script HuggingFaceM4/FGVC-Aircraft@91860adfc9a09aabca5cddb5247442109b38e213 (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
+        ),
     ),
     TaskSpec(
         name="Food101ZeroShot",

@@ -9,6 +9,7 @@ offline benchmark use it).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,11 +35,17 @@ class DataSource:
     """Resolves dataset references against a local mirror first, then the hub."""
 
     datasets_dir: str | None = None
+    # Which copy of each dataset tasks read (``harness.data.sources``): "published" or "mteb2".
+    dataset_source: str = "published"
 
     @classmethod
-    def from_env(cls, datasets_dir: str | os.PathLike[str] | None = None) -> DataSource:
+    def from_env(
+        cls, datasets_dir: str | os.PathLike[str] | None = None, dataset_source: str | None = None
+    ) -> DataSource:
+        from harness.data.sources import resolve_source
+
         chosen = datasets_dir or os.environ.get(DATASETS_DIR_ENV)
-        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None)
+        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None, resolve_source(dataset_source))
 
     def local_path(self, ref: DatasetRef) -> Path | None:
         if self.datasets_dir is None:
@@ -174,14 +181,15 @@ def write_snapshot(directory: str | os.PathLike[str], configs: Mapping[str, Mapp
     directory.mkdir(parents=True, exist_ok=True)
     yaml = ["---", "configs:"]
     for config, splits in configs.items():
-        yaml += [f"- config_name: {config}", "  data_files:"]
+        # Names quoted (JSON strings are YAML strings): a language split "no" would otherwise read as False.
+        yaml += [f"- config_name: {json.dumps(config)}", "  data_files:"]
         for split, dataset in splits.items():
             relative = f"{config}/{split}-00000-of-00001.parquet"
             (directory / config).mkdir(parents=True, exist_ok=True)
             tmp = directory / (relative + ".tmp")
             dataset.to_parquet(str(tmp))
             os.replace(tmp, directory / relative)
-            yaml += [f"  - split: {split}", f"    path: {relative}"]
+            yaml += [f"  - split: {json.dumps(split)}", f"    path: {json.dumps(relative)}"]
     yaml += ["---", ""]
     (directory / "README.md").write_text("\n".join(yaml))
     return directory

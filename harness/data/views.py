@@ -75,7 +75,11 @@ def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
-    """The split to read: the requested one, or the only split a config has (mteb's rule)."""
+    """The split to read: the task's declared alias, the requested one, or (mteb 2.x) a config's only split."""
+    if split in task.split_aliases:
+        return task.split_aliases[split]
+    if task.follows_mteb1:
+        return split
     names = source.split_names(task.dataset, config)
     if split in names or len(names) != 1:
         return split
@@ -87,11 +91,12 @@ def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str |
 
 def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledImages:
     """Images and labels of one split (single config), with class names where the data has them."""
-    dataset = source.load(task.dataset, split)
+    split = task.split_aliases.get(split, split)
+    dataset = source.load(task.dataset, split, task.dataset_config)
     if split == task.train_split and task.drop_train_rows:
         drop = set(task.drop_train_rows)
         dataset = dataset.select([i for i in range(len(dataset)) if i not in drop])
-    images = _images(source, task, dataset, None, split, task.input_column)
+    images = _images(source, task, dataset, task.dataset_config, split, task.input_column)
     if split == task.train_split and task.drop_train_rows:
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     values = column(dataset, task.label_column)
@@ -104,8 +109,12 @@ def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
     """Class names in label-index order: the task's label file, else the ClassLabel feature."""
     if task.label_names_file:
         text = resources.files("mieb_tasks").joinpath("labels", task.label_names_file).read_text(encoding="utf-8")
-        # Kept with their trailing newlines, exactly as the published prompts were built.
-        return text.splitlines(keepends=True)
+        # Read as the reference reads them (``readlines()``): every name keeps its newline, except
+        # the last under mteb 1.x: the pre-release files behind the published prompts ended without one.
+        names = text.splitlines(keepends=True)
+        if task.follows_mteb1 and names:
+            names[-1] = names[-1].rstrip("\n")
+        return names
     feature = dataset.features.get(task.label_column)
     return list(feature.names) if hasattr(feature, "names") else None
 
@@ -247,7 +256,15 @@ RETRIEVAL_LOADERS = {
 
 
 def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    return RETRIEVAL_LOADERS[task.loader](source, task, split, subset)
+    """The retrieval data of one (split, subset), read with the conventions of the task's reference version."""
+    from harness.data import retrieval_v1
+
+    if task.loader == "beir" and task.follows_mteb1:
+        return retrieval_v1.beir_v1(source, task, split, subset)
+    loaders = {**RETRIEVAL_LOADERS, **retrieval_v1.RAW_TABLE_LOADERS}
+    if task.loader not in loaders:
+        raise ValueError(f"{task.name}: no reader for layout {task.loader!r}")
+    return loaders[task.loader](source, task, split, subset)
 
 
 # --- visual STS and compositionality --------------------------------------------------------------

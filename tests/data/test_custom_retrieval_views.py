@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.data import views
+from harness.data.sources import task_for_source
 from harness.evaluators.retrieval import retrieval
 from harness.pipelines import PIPELINES
 from harness.spec import get_task
@@ -14,7 +15,7 @@ from tests.support.layouts import captions_split, cvbench_split, snapshot, sourc
 
 
 def test_vidore_int_ids_get_split_prefixes(tmp_path):
-    task = get_task("VidoreDocVQARetrieval")
+    task = task_for_source(get_task("VidoreDocVQARetrieval"), "mteb2")  # the BEIR release
     assert (task.loader, task.category) == ("vidore", "t2i")
     configs = vidore_configs(
         queries=[(3, "what is the total?"), (7, "who signed?"), (9, "never judged")],
@@ -36,7 +37,7 @@ def test_vidore_int_ids_get_split_prefixes(tmp_path):
 
 
 def test_pipeline_vidore_ndcg_at_5(tmp_path, engine):
-    task = get_task("VidoreInfoVQARetrieval")
+    task = task_for_source(get_task("VidoreInfoVQARetrieval"), "mteb2")  # the BEIR release
     texts = ["revenue in 2020", "number of employees", "headquarters city"]
     pages = [(20 + i, text_code(t)) for i, t in enumerate(texts)] + [(99, 4242)]
     configs = vidore_configs(

@@ -11,9 +11,16 @@ import datasets
 import pytest
 
 from harness.data import views
+from harness.data.sources import task_for_source
 from harness.pipelines import PIPELINES
 from harness.spec import get_task
 from tests.support.layouts import beir_side, qrels_table, snapshot, source_codes, text_code
+
+
+def mteb2_task(name: str):
+    """The generic BEIR layout read the mteb 2.x way (``--dataset-source mteb2``); 1.x: test_mteb1_views.py."""
+    return task_for_source(get_task(name), "mteb2")
+
 
 # task -> (category, query has texts, query has images, corpus has texts, corpus has images)
 CATEGORY_TASKS = {
@@ -37,7 +44,7 @@ EXPECTED_QRELS = {"q0": {"d2": 1}, "q2": {"d1": 0}, "q3": {"d0": 1, "d3": 2}}
 @pytest.mark.parametrize("unused", ["none", "filled"])
 @pytest.mark.parametrize("name", list(CATEGORY_TASKS))
 def test_category_decides_the_columns_read(tmp_path, name, unused):
-    task = get_task(name)
+    task = mteb2_task(name)
     category, q_text, q_image, d_text, d_image = CATEGORY_TASKS[name]
     assert (task.category, task.loader, task.restrict_to_qrels) == (category, "beir", False)
 
@@ -72,7 +79,7 @@ def test_category_decides_the_columns_read(tmp_path, name, unused):
 
 def test_singular_query_config_qrels_config_int_ids_and_single_splits(tmp_path):
     """``query`` / ``qrels`` configs, ``_id`` int columns, and configs whose only split is not ``test``."""
-    task = get_task("Flickr30kT2IRetrieval")
+    task = mteb2_task("Flickr30kT2IRetrieval")
     source = snapshot(
         tmp_path,
         task.dataset.path,
@@ -92,7 +99,7 @@ def test_singular_query_config_qrels_config_int_ids_and_single_splits(tmp_path):
 
 def test_query_and_default_configs_win_over_queries_and_qrels(tmp_path):
     """With both names present, mteb reads ``query`` (not ``queries``) and ``default`` (not ``qrels``)."""
-    task = get_task("Flickr30kT2IRetrieval")
+    task = mteb2_task("Flickr30kT2IRetrieval")
     source = snapshot(
         tmp_path,
         task.dataset.path,
@@ -116,7 +123,7 @@ def test_query_and_default_configs_win_over_queries_and_qrels(tmp_path):
 
 
 def test_corpus_title_is_prepended_to_the_text_and_query_title_is_not(tmp_path):
-    task = get_task("WebQAT2ITRetrieval")  # t2it: text queries, text+image documents
+    task = mteb2_task("WebQAT2ITRetrieval")  # t2it: text queries, text+image documents
     string = datasets.Value("string")
     corpus = beir_side(
         ["d0", "d1", "d2"],
@@ -137,7 +144,7 @@ def test_corpus_title_is_prepended_to_the_text_and_query_title_is_not(tmp_path):
 
 
 def test_roxford_candidates_are_each_querys_qrels_in_order(tmp_path):
-    task = get_task("ROxfordEasyI2IRetrieval")
+    task = mteb2_task("ROxfordEasyI2IRetrieval")
     assert (task.category, task.restrict_to_qrels) == ("i2i", True)
     qrels = [("q0", "d3", 1), ("q0", "d0", 0), ("q0", "d4", 1), ("q2", "d1", 0), ("q2", "d2", 0)]
     source = snapshot(
@@ -175,7 +182,7 @@ def _blink_snapshot(tmp_path, task, *, image_choices: bool, query_stripes=None):
 
 @pytest.mark.parametrize("name", ["BLINKIT2TMultiChoice", "BLINKIT2IMultiChoice"])
 def test_blink_multiple_choice_candidates(tmp_path, name):
-    task = get_task(name)
+    task = mteb2_task(name)
     image_choices = task.category == "it2i"
     assert task.category in ("it2t", "it2i") and task.restrict_to_qrels
     data = views.retrieval(_blink_snapshot(tmp_path, task, image_choices=image_choices), task, "test", "default")
@@ -197,7 +204,7 @@ def test_blink_multiple_choice_candidates(tmp_path, name):
 
 def test_pipeline_t2i_counts_all_zero_queries_and_drops_unjudged_ones(tmp_path, engine):
     """Every judged query finds its image first; the all-0 query scores 0 -> ndcg@10 = 3/4."""
-    task = get_task("Flickr30kT2IRetrieval")
+    task = mteb2_task("Flickr30kT2IRetrieval")
     texts = ["a red boat", "a green kite", "a blue door", "a yellow cab", "nobody judged me"]
     codes = [text_code(t) for t in texts]
     source = snapshot(
@@ -217,7 +224,7 @@ def test_pipeline_t2i_counts_all_zero_queries_and_drops_unjudged_ones(tmp_path, 
 
 def test_pipeline_skip_first_result_drops_the_query_image(tmp_path, engine):
     """CUB200 (skip_first_result): the top hit is the query image itself; the partner comes second."""
-    task = get_task("CUB200I2IRetrieval")
+    task = mteb2_task("CUB200I2IRetrieval")
     assert task.skip_first_result
     a, b, x, y = 1000, 2000, 3000, 4000
     corpus = beir_side(
@@ -245,7 +252,7 @@ def test_pipeline_blink_right_choice_wins_among_own_candidates(tmp_path, engine,
     Over the whole corpus the other query's choice would win; among the query's own choices
     (its qrels) the right one does, so accuracy is 1.0 only with the candidate restriction.
     """
-    task = get_task(name)
+    task = mteb2_task(name)
     image_choices = task.category == "it2i"
     choice_codes = (
         [60, 61, 62, 63, 64] if image_choices else [text_code(c) for c in ["left", "right", "both", "above", "below"]]

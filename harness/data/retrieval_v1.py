@@ -1,0 +1,154 @@
+"""Retrieval layouts read by mteb 1.x conventions, and the raw-table layouts of custom loaders.
+
+mteb 1.x differs from 2.x on the generic BEIR layout: queries come from config ``query`` only,
+qrels from config ``qrels`` only, the corpus is config ``corpus``'s split ``corpus``, corpus texts
+carry no title, and each side's modality is its first row's ``modality`` column (``"image,text"``
+is a fused side). Several 1.x tasks build their retrieval data from raw tables instead; each has
+a loader here that follows the reference's ``load_data`` of that version step by step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.data.hub import DataSource
+from harness.data.views import RetrievalData, Side, _images, column, finish_retrieval, qrels_dict
+from harness.spec import TaskSpec
+
+
+def beir_v1(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Configs ``corpus`` (split ``corpus``), ``query`` and ``qrels`` (split = the eval split)."""
+    corpus_ds = source.load(task.dataset, "corpus", "corpus")
+    queries_ds = source.load(task.dataset, split, "query")
+    qrels_ds = source.load(task.dataset, split, "qrels")
+    qrels = qrels_dict(
+        [str(q) for q in column(qrels_ds, "query-id")],
+        [str(c) for c in column(qrels_ds, "corpus-id")],
+        [int(float(s)) for s in column(qrels_ds, "score")],
+    )
+    corpus = _modality_side(source, task, corpus_ds, "corpus", "corpus")
+    queries = _modality_side(source, task, queries_ds, "query", split)
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def _modality_side(source: DataSource, task: TaskSpec, dataset: Any, config: str, split: str) -> Side:
+    """ids, and texts and/or images as the first row's ``modality`` says (``text``, ``image``, ``image,text``)."""
+    ids = [str(i) for i in column(dataset, "id")]
+    if not ids:
+        return Side(ids)
+    modality = str(column(dataset.select([0]), "modality")[0])
+    kinds = set(modality.split(","))
+    if not kinds <= {"image", "text"}:
+        raise ValueError(f"{task.name}: unsupported modality {modality!r} in config {config!r}")
+    texts = [t if t is not None else "" for t in column(dataset, "text")] if "text" in kinds else None
+    images = _images(source, task, dataset, config, split, "image") if "image" in kinds else None
+    return Side(ids, texts, images)
+
+
+def _all_splits(source: DataSource, task: TaskSpec, splits: list[str]) -> Any:
+    import datasets
+
+    return datasets.concatenate_datasets([source.load(task.dataset, s) for s in splits])
+
+
+def hateful_memes(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Raw table per split (id, text, image): corpus = test+validation+train deduplicated on text."""
+    splits = ["test", "validation", "train"]
+    shared = _all_splits(source, task, splits)
+    first: dict[str, int] = {}
+    for row, text in enumerate(column(shared, "text")):
+        first.setdefault(text, row)
+    keep = sorted(first.values())
+    shared = shared.select(keep)
+    corpus_ids = [f"corpus-{i}" for i in column(shared, "id")]
+    queries_ds = source.load(task.dataset, split)
+    query_ids = [f"query-{i}" for i in column(queries_ds, "id")]
+    qrels = {q: {f"corpus-{i}": 1} for q, i in zip(query_ids, column(queries_ds, "id"), strict=True)}
+    identity_split = "+".join(splits) + "-dedup-text"
+    if task.category == "i2t":
+        corpus = Side(corpus_ids, [str(t) for t in column(shared, "text")])
+        queries = Side(query_ids, images=_images(source, task, queries_ds, None, split, "image"))
+    else:
+        corpus = Side(corpus_ids, images=_images(source, task, shared, None, identity_split, "image"))
+        queries = Side(query_ids, [str(t) for t in column(queries_ds, "text")])
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def memotion(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Raw table per split; rows whose ``text_corrected`` is None dropped; corpus: every split in dataset order."""
+    splits = source.split_names(task.dataset)
+    kept: dict[str, Any] = {}
+    for name in splits:
+        ds = source.load(task.dataset, name)
+        texts = column(ds, "text_corrected")
+        kept[name] = ds.select([i for i, t in enumerate(texts) if t is not None])
+    corpus_ids = [f"corpus-{name}-{i}" for name in splits for i in range(len(kept[name]))]
+    queries_ds = kept[split]
+    query_ids = [f"query-{split}-{i}" for i in range(len(queries_ds))]
+    qrels = {f"query-{split}-{i}": {f"corpus-{split}-{i}": 1} for i in range(len(queries_ds))}
+    if task.category == "i2t":
+        corpus = Side(corpus_ids, [str(t) for name in splits for t in column(kept[name], "text_corrected")])
+        queries = Side(query_ids, images=_images(source, task, queries_ds, None, f"{split}-text-corrected", "image"))
+    else:
+        import datasets
+
+        shared = datasets.concatenate_datasets([kept[name] for name in splits])
+        corpus = Side(
+            corpus_ids, images=_images(source, task, shared, None, "+".join(splits) + "-text-corrected", "image")
+        )
+        queries = Side(query_ids, [str(t) for t in column(queries_ds, "text_corrected")])
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def scimmir(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Raw table per split (image, text): row i's image and text are a pair (ids by row index)."""
+    dataset = source.load(task.dataset, split)
+    n = len(dataset)
+    query_ids = [f"query-{split}-{i}" for i in range(n)]
+    corpus_ids = [f"corpus-{split}-{i}" for i in range(n)]
+    qrels = {q: {c: 1} for q, c in zip(query_ids, corpus_ids, strict=True)}
+    texts = [str(t) for t in column(dataset, "text")]
+    images = _images(source, task, dataset, None, split, "image")
+    if task.category == "i2t":
+        return finish_retrieval(Side(query_ids, images=images), Side(corpus_ids, texts), qrels, task)
+    return finish_retrieval(Side(query_ids, texts), Side(corpus_ids, images=images), qrels, task)
+
+
+def xflickrco(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """One split per language; rows hold ``id``, ``image`` (a bytes struct) and one ``sentences`` string."""
+    dataset = source.load(task.dataset, subset)
+    ids = [str(i) for i in column(dataset, "id")]
+    corpus = Side([f"corpus-{i}" for i in ids], images=_images(source, task, dataset, None, subset, "image"))
+    queries = Side([f"query-{i}" for i in ids], [str(t) for t in column(dataset, "sentences")])
+    qrels = {f"query-{i}": {f"corpus-{i}": 1} for i in ids}
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def vidore_table(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """Pre-release ViDoRe: one table (query, image, image_filename); pages deduplicated on image_filename."""
+    dataset = source.load(task.dataset, split)
+    page_of: dict[str, str] = {}
+    page_rows: list[int] = []
+    query_ids, texts, qrels = [], [], {}
+    for i, (filename, query) in enumerate(
+        zip(column(dataset, "image_filename"), column(dataset, "query"), strict=True)
+    ):
+        if filename not in page_of:
+            page_of[filename] = f"corpus-{split}-{len(page_of)}"
+            page_rows.append(i)
+        qid = f"query-{split}-{i}"
+        query_ids.append(qid)
+        texts.append(query)
+        qrels.setdefault(qid, {})[page_of[filename]] = 1
+    pages = _images(source, task, dataset, None, split, "image").select(page_rows)
+    return finish_retrieval(Side(query_ids, texts), Side(list(page_of.values()), images=pages), qrels, task)
+
+
+# Layouts that are raw tables turned into retrieval data by the task's own ``load_data``.
+RAW_TABLE_LOADERS = {
+    "hateful_memes": hateful_memes,
+    "memotion": memotion,
+    "scimmir": scimmir,
+    "xflickrco": xflickrco,
+    "vidore_table": vidore_table,
+}
