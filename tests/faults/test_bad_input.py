@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.report import results_table
+from harness.report import load_leaderboard
 from harness.results import TaskResult, write_result
 
 NAMED_MODELS = """
@@ -105,10 +105,19 @@ def test_report_never_shows_a_partial_result_as_a_score(tmp_path: Path) -> None:
     folder = tmp_path / "results" / "org__model" / "1"
     write_result(folder / f"{task.name}.json", _result(task.name, subsets[:1]))
     write_result(folder / "MNISTOffline.json", _result("MNISTOffline", ["default"]))
-    table = "\n".join(results_table([tmp_path / "results"]))
-    assert "1/" in table  # one task counted: MNISTOffline, not the partial one
+    # mteb's leaderboard judges completeness by the subsets scored anywhere in the table: another
+    # model's complete file makes the missing subsets visible
+    write_result(tmp_path / "results" / "org__other" / "1" / f"{task.name}.json", _result(task.name, subsets))
+
+    def model_scores() -> dict:
+        board = load_leaderboard([tmp_path / "results"], benchmark="MIEB(offline)")
+        return next(r for r in board.rows if r.model == "org/model").tasks
+
+    scores = model_scores()
+    assert scores["MNISTOffline"] == 0.5
+    assert scores[task.name] is None  # the partial file is missing, never a score
     (folder / "Broken.json").write_text('{"task_name": "MNISTOffline", "scores": {"test": [{"hf_su')
-    assert "\n".join(results_table([tmp_path / "results"])) == table  # a truncated file is ignored too
+    assert model_scores() == scores  # a truncated file is ignored too
 
 
 def test_offline_task_named_alone_finds_the_offline_dataset(tmp_path: Path) -> None:
