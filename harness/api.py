@@ -36,6 +36,7 @@ def evaluate(
     num_workers: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    fast_preprocess: bool = False,
 ) -> list[TaskResult]:
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged."""
     if isinstance(tasks, Benchmark):
@@ -46,6 +47,7 @@ def evaluate(
         batch_size=batch_size,
         num_workers=num_workers,
         progress=progress,
+        fast_preprocess=fast_preprocess,
     )
     source = DataSource.from_env(datasets_dir)
     results = []

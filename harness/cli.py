@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
     run.add_argument("--tolerance", type=float, default=None)
     run.add_argument("--trust-remote-code", action="store_true")
+    run.add_argument("--fast-preprocess", action="store_true", help="tensor decode/resize on the model's device")
     run.set_defaults(handler=_run)
 
     listing = commands.add_parser("list", help="list tasks, benchmarks or models")
@@ -126,6 +127,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--overwrite")
     if args.trust_remote_code:
         pytest_args.append("--trust-remote-code")
+    if args.fast_preprocess:
+        pytest_args.append("--fast-preprocess")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))
