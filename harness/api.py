@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from harness.cache import EmbeddingCache, default_cache_dir
@@ -11,6 +11,7 @@ from harness.data.hub import DataSource
 from harness.encode import EncodeEngine
 from harness.results import TaskResult
 from harness.runner import TaskSkipped, run_task
+from harness.selection import SubsetSelection
 from harness.spec import Benchmark, TaskSpec
 from mieb_models.base import Encoder
 from mieb_models.registry import load_model
@@ -37,10 +38,18 @@ def evaluate(
     overwrite: bool = False,
     progress: bool = True,
     fast_preprocess: bool = False,
+    languages: Sequence[str] | None = None,
+    subsets: Sequence[str] | None = None,
 ) -> list[TaskResult]:
-    """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged."""
+    """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged.
+
+    ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
+    (``harness.selection``); tasks left without a subset are not run.
+    """
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks
+    selection = SubsetSelection.of(languages, subsets)
+    tasks = selection.select(list(tasks))
     engine = EncodeEngine(
         model,
         EmbeddingCache(cache_dir or default_cache_dir()),
@@ -53,7 +62,8 @@ def evaluate(
     results = []
     for task in tasks:
         try:
-            results.append(run_task(task, engine, source, results_dir, overwrite=overwrite).result)
+            chosen = list(selection.subsets_of(task)) if selection.is_partial(task) else None
+            results.append(run_task(task, engine, source, results_dir, overwrite=overwrite, subsets=chosen).result)
         except TaskSkipped as skip:
             log.warning("skipped %s: %s", task.name, skip)
     return results

@@ -19,17 +19,22 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     from harness.runner import TaskSkipped, finished_result, modality_gap, run_task
 
     meta = mieb_model_meta
+    selection = mieb_settings.selection
+    subsets = list(selection.subsets_of(mieb_task)) if selection.is_partial(mieb_task) else None
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
         pytest.skip(gap)
     outcome = None
     if meta is not None and not mieb_settings.overwrite:
-        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir)  # no model load for finished work
+        # finished work is reported without loading the model
+        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets)
     if outcome is None:
         engine = request.getfixturevalue("mieb_engine")
         meta = engine.model.meta
         source = DataSource.from_env(mieb_settings.datasets_dir)
         try:
-            outcome = run_task(mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite)
+            outcome = run_task(
+                mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets
+            )
         except TaskSkipped as skip:
             pytest.skip(str(skip))
         except (DatasetUnavailable, ModelOutputError) as err:
@@ -37,6 +42,8 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     cells = reference_cells(meta.name, mieb_task.name)
     if not cells and mieb_settings.baseline_dir:
         cells = baseline_cells(mieb_settings.baseline_dir, meta.name, meta.revision, mieb_task.name)
+    if subsets is not None:  # a subset selection is gated on the selected subsets' references only
+        cells = [c for c in cells if c.subset in subsets]
     verdict = compare(mieb_task, outcome.result, cells, mode=mieb_settings.reference, tolerance=mieb_settings.tolerance)
     record_property(
         RESULT_PROPERTY,

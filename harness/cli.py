@@ -30,12 +30,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run benchmarks or tasks on models (through pytest); extra args go to pytest")
-    run.add_argument("-m", "--model", action="append", help=f"model(s) (default: {OFFLINE_MODEL})")
+    # List options accept both `-t A B` and `-t A -t B` (mteb's style); every value is kept.
+    many = {"action": "extend", "nargs": "+"}
+    run.add_argument("-m", "--model", **many, help=f"model(s) (default: {OFFLINE_MODEL})")
     run.add_argument(
-        "-b", "--benchmark", action="append", help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})'
+        "-b", "--benchmark", **many, help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})'
     )
-    run.add_argument("-t", "--tasks", nargs="+", help="task names (overrides -b)")
-    run.add_argument("--task-types", nargs="+", help="mteb task types")
+    run.add_argument("-t", "--tasks", **many, help="task names (overrides -b)")
+    run.add_argument("--task-types", **many, help="mteb task types")
+    run.add_argument("--languages", **many, help="keep subsets in any of these languages (eng or eng-Latn)")
+    run.add_argument("--subsets", **many, help="keep only these HF subsets (mteb's hf_subsets)")
     run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
     run.add_argument("--results-dir", "--output-folder", dest="results_dir", default="results")
     run.add_argument("--datasets-dir", default=None)
@@ -65,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=_report)
 
     download = commands.add_parser("download", help="snapshot tasks' datasets at their pinned revisions into a folder")
-    download.add_argument("-t", "--tasks", nargs="+")
-    download.add_argument("-b", "--benchmark")
+    download.add_argument("-t", "--tasks", action="extend", nargs="+")
+    download.add_argument("-b", "--benchmark", action="extend", nargs="+")
     download.add_argument(
         "--to", dest="target", required=True, help="datasets folder (pass it later as --datasets-dir)"
     )
@@ -83,10 +87,14 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     import pytest
 
     from harness.plugin import CASES_MODULE
+    from harness.selection import SubsetSelection
     from harness.spec import get_tasks
 
     benchmarks = args.benchmark or ([] if args.tasks or args.task_types else [OFFLINE_BENCHMARK])
-    get_tasks(args.tasks, benchmarks=benchmarks or None, task_types=args.task_types)  # validate names early
+    tasks = get_tasks(args.tasks, benchmarks=benchmarks or None, task_types=args.task_types)  # validate names early
+    selection = SubsetSelection.of(args.languages, args.subsets)
+    if selection:
+        selection.check(tasks)
     models = args.model or [OFFLINE_MODEL]
     datasets_dir = args.datasets_dir
     if datasets_dir is None and OFFLINE_BENCHMARK in benchmarks:
@@ -110,6 +118,10 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args += ["--benchmark", benchmark]
     for task_type in args.task_types or []:
         pytest_args += ["--task-type", task_type]
+    for language in args.languages or []:
+        pytest_args += ["--languages", language]
+    for subset in args.subsets or []:
+        pytest_args += ["--subsets", subset]
     options = {
         "--datasets-dir": datasets_dir,
         "--cache-dir": args.cache_dir,
@@ -177,7 +189,7 @@ def _download(args: argparse.Namespace, _: list[str]) -> int:
 
     from harness.spec import get_tasks
 
-    tasks = get_tasks(args.tasks, benchmarks=[args.benchmark] if args.benchmark else None)
+    tasks = get_tasks(args.tasks, benchmarks=args.benchmark)
     refs = {t.dataset for t in tasks if not t.dataset.path.startswith("mieb-offline/")}
     failed = 0
     for ref in sorted(refs, key=lambda r: r.path):

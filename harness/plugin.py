@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from harness.references import MODES
+from harness.selection import SelectionError, SubsetSelection
 from harness.spec import BENCHMARK_MARKERS, FAMILIES, UnknownNameError, all_tasks
 from mieb_models.base import PRECISIONS
 
@@ -47,6 +48,7 @@ class Settings:
     trust_remote_code: bool
     progress: bool
     fast_preprocess: bool = False
+    selection: SubsetSelection = field(default_factory=SubsetSelection)
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -138,6 +140,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="TYPE",
         help="run only tasks of this mteb task type, e.g. ZeroShotClassification (repeatable)",
     )
+    group.addoption(
+        "--languages",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="LANG",
+        help="run only subsets in any of these languages, eng or eng-Latn (mteb's languages=; repeatable)",
+    )
+    group.addoption(
+        "--subsets",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="SUBSET",
+        help="run only these HF subsets, e.g. en-de (mteb's hf_subsets=; repeatable)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -160,6 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
         trust_remote_code=option.trust_remote_code,
         progress=not option.no_progress,
         fast_preprocess=option.fast_preprocess,
+        selection=_selection(option),
     )
     config.stash[settings_key] = settings
     collector = ResultsCollector()
@@ -183,12 +202,20 @@ def _check_models(models: tuple[str, ...]) -> None:
             raise pytest.UsageError(f"--model {name}: {err}") from None
 
 
+def _selection(option: object) -> SubsetSelection:
+    try:
+        return SubsetSelection.of(option.languages, option.subsets)
+    except SelectionError as err:
+        raise pytest.UsageError(f"--languages: {err}") from None
+
+
 def _check_selection(option: object) -> None:
     from harness.spec import get_tasks
 
     try:
-        get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
-    except UnknownNameError as err:
+        tasks = get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
+        _selection(option).check(tasks)
+    except (UnknownNameError, SelectionError) as err:
         raise pytest.UsageError(str(err)) from None
 
 
@@ -196,10 +223,11 @@ def _selected_task_names(config: pytest.Config) -> set[str] | None:
     from harness.spec import get_tasks
 
     option = config.option
-    if not (option.task or option.benchmark or option.task_type):
+    selection = config.stash[settings_key].selection
+    if not (option.task or option.benchmark or option.task_type or selection):
         return None
     tasks = get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
-    return {t.name for t in tasks}
+    return {t.name for t in selection.select(tasks)}
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -237,7 +265,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Apply --task/--benchmark/--task-type; unknown names in ``-k`` get close matches."""
+    """Apply --task/--benchmark/--task-type/--languages/--subsets; unknown names in ``-k`` get close matches."""
     selected = _selected_task_names(config)
     if selected is not None:
         keep, drop = [], []

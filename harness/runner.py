@@ -45,8 +45,11 @@ def check_modalities(task: TaskSpec, engine: EncodeEngine) -> None:
         raise TaskSkipped(gap)
 
 
-def finished_result(task: TaskSpec, meta: ModelMeta, results_dir: str | Path) -> RunOutcome | None:
-    """A stored result that already covers every split and subset of ``task`` on its dataset revision.
+def finished_result(
+    task: TaskSpec, meta: ModelMeta, results_dir: str | Path, subsets: list[str] | None = None
+) -> RunOutcome | None:
+    """A stored result that already covers every split and subset of ``task`` (or the selected
+    ``subsets``) on its dataset revision.
 
     Lets a rerun report finished tasks without loading the model at all.
     """
@@ -54,7 +57,7 @@ def finished_result(task: TaskSpec, meta: ModelMeta, results_dir: str | Path) ->
     previous = read_result(path)
     if previous is None or previous.dataset_revision != task.dataset.revision:
         return None
-    subsets = ["default"] if task.aggregate_of else list(task.subsets)
+    subsets = ["default"] if task.aggregate_of else list(subsets or task.subsets)
     if all(previous.entry(split, subset) for split in task.eval_splits for subset in subsets):
         return RunOutcome(previous, path, reused=True)
     return None
@@ -79,6 +82,8 @@ def run_task(
     if previous is not None and previous.dataset_revision != task.dataset.revision:
         previous = None  # computed on other data: never merged
     wanted = subsets or list(task.subsets)
+    if unknown := [s for s in wanted if s not in task.subsets]:
+        raise ValueError(f"{task.name} has no subset {', '.join(unknown)} (subsets: {', '.join(task.subsets)})")
     if task.aggregate_of:
         return _run_aggregate(task, engine, source, results_dir, path, previous, overwrite)
 

@@ -144,7 +144,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
                 "pl": ("pol-Latn",),
                 "pt": ("por-Latn",),
                 "ru": ("rus-Cyrl",),
-                "zh": ("zho-Hans",),
+                "zh": ("cmn-Hans",),
             }
         ),
         loader="sts",
@@ -194,7 +194,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
                 "pl": ("pol-Latn",),
                 "pt": ("por-Latn",),
                 "ru": ("rus-Cyrl",),
-                "zh": ("zho-Hans",),
+                "zh": ("cmn-Hans",),
             }
         ),
         loader="sts",

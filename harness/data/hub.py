@@ -25,6 +25,10 @@ class DatasetUnavailable(RuntimeError):
     """A dataset could not be read; the message names it, its revision and the remedy."""
 
 
+class SplitUnavailable(DatasetUnavailable):
+    """The dataset is there but lacks a subset (config) or split; the message lists what exists."""
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Resolves dataset references against a local mirror first, then the hub."""
@@ -110,9 +114,37 @@ def _load_split(source: DataSource, ref: DatasetRef, split: str, config: str | N
 
     location, revision = source._location(ref)
     cache_dir = _local_arrow_cache(Path(location)) if revision is None else None
-    return source._guard(
-        ref, lambda: datasets.load_dataset(location, config, split=split, revision=revision, cache_dir=cache_dir)
-    )
+    try:
+        return source._guard(
+            ref, lambda: datasets.load_dataset(location, config, split=split, revision=revision, cache_dir=cache_dir)
+        )
+    except DatasetUnavailable as err:
+        missing = _missing_part(source, ref, split, config)
+        if missing:
+            raise SplitUnavailable(missing) from err
+        raise
+
+
+def _missing_part(source: DataSource, ref: DatasetRef, split: str, config: str | None) -> str | None:
+    """Which subset or split of a readable dataset is missing, with what exists; None if it is all there."""
+    import datasets
+
+    location, revision = source._location(ref)
+    where = f"Dataset {ref.path} at revision {ref.revision}" + (f" (local copy {location})" if revision is None else "")
+    try:
+        configs = datasets.get_dataset_config_names(location, revision=revision)
+    except Exception:  # the dataset itself is unreachable: the caller's message says so
+        return None
+    if config is not None and config not in configs:
+        return f"{where} has no subset (config) {config!r}; subsets there: {', '.join(sorted(configs))}"
+    try:
+        splits = datasets.get_dataset_split_names(location, config, revision=revision)
+    except Exception:
+        return None
+    if split not in splits:
+        subset = f"subset {config!r}" if config else "its default subset"
+        return f"{where}: {subset} has no split {split!r}; splits there: {', '.join(splits)}"
+    return None
 
 
 def _local_arrow_cache(folder: Path) -> str:
