@@ -5,7 +5,11 @@ Checks, on a randomly initialised ViT-B/32-size CLIP and a local CIFAR-style mir
    preprocessed images (ratio measured in this run);
 2. fp32 GPU embeddings equal CPU embeddings; fp16 ones stay close (cosine);
 3. the three CIFAR10 tasks run end to end on CUDA through pytest, single process and ``-n 2``;
-4. chunked retrieval search on CUDA equals the CPU search.
+4. chunked retrieval search on CUDA equals the CPU search;
+5. ``--fast-preprocess`` on CUDA (nvJPEG batch decode, device-side resize): throughput, and its
+   embeddings' cosine to the exact path's;
+6. the input-pipeline suite (``benchmarks/test_input_pipeline.py``: decode, decode+preprocess, full
+   encode, bare forward, on CPU and CUDA), its JSON written as ``input_pipeline.json``.
 Writes ``gpu_check.json`` into the output folder and prints it.
 """
 
@@ -80,16 +84,16 @@ def throughput(model_dir: Path, data_dir: Path, report: dict) -> None:
         torch.cuda.synchronize()
         bare_s = time.perf_counter() - start
     del bare
-    for workers in (8, 15):
+    for workers, fast in ((8, False), (15, False), (8, True), (15, True)):
         model = load_model(str(model_dir), device="cuda", precision="fp16")
-        engine = EncodeEngine(model, None, batch_size=256, num_workers=workers, progress=False)
+        engine = EncodeEngine(model, None, batch_size=256, num_workers=workers, progress=False, fast_preprocess=fast)
         start = time.perf_counter()
         engine.images(data.images.select(range(1024)))  # worker start-up plus a few batches
         startup_s = time.perf_counter() - start
         start = time.perf_counter()
         embeddings = engine.images(data.images)
         ours_s = time.perf_counter() - start
-        report[f"encode_workers_{workers}"] = {
+        report[f"encode_workers_{workers}{'_fast' if fast else ''}"] = {
             "images": len(images),
             "bare_fp16_forward_s": bare_s,
             "harness_s": ours_s,
@@ -111,7 +115,17 @@ def throughput(model_dir: Path, data_dir: Path, report: dict) -> None:
             progress=False,
         )
         outs[(device, precision)] = engine.images(subset)
+    fast = EncodeEngine(
+        load_model(str(model_dir), device="cuda", precision="fp32"),
+        None,
+        batch_size=32,
+        num_workers=0,
+        progress=False,
+        fast_preprocess=True,
+    ).images(subset)
     cpu = outs[("cpu", "fp32")]
+    cos = (fast * cpu).sum(1) / np.linalg.norm(fast, axis=1) / np.linalg.norm(cpu, axis=1)
+    report["gpu_fast_preprocess_vs_cpu_exact_min_cosine"] = float(cos.min())
     report["gpu_fp32_vs_cpu_max_abs"] = float(np.abs(outs[("cuda", "fp32")] - cpu).max())
     for precision in ("fp16", "bf16"):
         other = outs[("cuda", precision)]
@@ -192,6 +206,13 @@ def search_check(report: dict) -> None:
     }
 
 
+def input_pipeline_suite(out: Path, report: dict) -> None:
+    suite = Path(__file__).with_name("test_input_pipeline.py")
+    cmd = [sys.executable, "-m", "pytest", str(suite), "-s", "-q", "-p", "no:cacheprovider"]
+    proc = subprocess.run([*cmd, f"--benchmark-json={out / 'input_pipeline.json'}"], capture_output=True, text=True)
+    report["input_pipeline"] = {"exit": proc.returncode, "tail": proc.stdout[-3000:]}
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     out.mkdir(parents=True, exist_ok=True)
@@ -209,6 +230,7 @@ def main() -> None:
         "throughput": lambda: throughput(model_dir, data_dir, report),
         "search": lambda: search_check(report),
         "pytest": lambda: pytest_runs(model_dir, data_dir, work, report),
+        "suite": lambda: input_pipeline_suite(out, report),
     }
     wanted = os.environ.get("GPU_CHECK_STEPS", ",".join(steps)).split(",")
     for step in (steps[name] for name in wanted):

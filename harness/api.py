@@ -38,6 +38,7 @@ def evaluate(
     num_workers: int | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    fast_preprocess: bool = False,
     languages: Sequence[str] | None = None,
     subsets: Sequence[str] | None = None,
 ) -> list[TaskResult]:
@@ -56,6 +57,7 @@ def evaluate(
         batch_size=batch_size,
         num_workers=num_workers,
         progress=progress,
+        fast_preprocess=fast_preprocess,
     )
     source = DataSource.from_env(datasets_dir, dataset_source)
     results = []

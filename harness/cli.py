@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-model", default=None, help="the model to use where --baseline-dir holds several")
     run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
     run.add_argument("--trust-remote-code", action="store_true")
+    run.add_argument("--fast-preprocess", action="store_true", help="tensor decode/resize on the model's device")
     run.set_defaults(handler=_run)
 
     listing = commands.add_parser("list", help="list tasks, benchmarks or models")
@@ -177,6 +178,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--trust-remote-code")
     if args.allow_missing_baseline:
         pytest_args.append("--allow-missing-baseline")
+    if args.fast_preprocess:
+        pytest_args.append("--fast-preprocess")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))

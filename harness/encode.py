@@ -3,12 +3,19 @@
 Every encode is keyed by model + revision + the input's identity (dataset path, revision, config,
 split, column, rows; or the text content) + the model's preprocessing, so a second task on the same
 images costs no forward pass.
+
+Each DataLoader item is a whole batch: a worker gathers the batch's raw image bytes from Arrow in
+one take (``harness.imageio``) and decodes and preprocesses them. The default (exact) path decodes
+with PIL as ``datasets`` does and runs the model's own transform; ``fast_preprocess`` decodes to
+tensors (JPEGs in one nvJPEG call on CUDA) and resizes, crops and normalises on the model's device
+(``harness.fast_preprocess``). On CUDA a prefetch thread moves batch n+1 to the device (pinned
+memory, non-blocking copies, a side stream) while batch n runs. Every batch's model output goes
+through ``BatchGuard.batch`` (harness.encode_checks).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 from collections.abc import Sequence
@@ -17,9 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from harness import imageio
 from harness.cache import EmbeddingCache
 from harness.encode_checks import BatchGuard, ModelOutputError
-from mieb_models.base import Encoder
+from harness.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
+from harness.prefetch import DevicePrefetcher
+from mieb_models.base import Encoder, TorchEncoder
 
 log = logging.getLogger("mieb.encode")
 
@@ -54,37 +64,63 @@ class ImageSource:
 
 
 def to_rgb(value: Any) -> Any:
-    """A PIL RGB image from a decoded image or a raw ``{bytes, path}`` struct."""
-    from PIL import Image, ImageFile
+    """A PIL RGB image from a decoded image or a raw ``{bytes, path}`` struct (as ``datasets`` decodes it)."""
+    import datasets
 
-    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as the reference does: some datasets hold truncated files
-    if isinstance(value, dict):
-        value = Image.open(io.BytesIO(value["bytes"])) if value.get("bytes") else Image.open(value["path"])
-    if not isinstance(value, Image.Image):
-        raise TypeError(f"expected an image, got {type(value).__name__}")
-    return value if value.mode == "RGB" else value.convert("RGB")
+    return imageio.decode_exact(value, datasets.Image())
 
 
-class _ImageRows:
-    """A torch-style dataset over one image column; runs in DataLoader worker processes."""
+class _ImageBatches:
+    """A torch-style dataset whose item ``b`` is batch ``b`` of one image column, ready for the model.
 
-    def __init__(self, source: ImageSource, preprocess: Any):
-        self.data = source.dataset.select_columns([source.column])
+    Runs in DataLoader worker processes. Exact: the model's ``preprocess`` on each PIL image,
+    collated as the DataLoader would (or the PIL list when the model has none). Fast: uint8
+    tensors, with upright JPEGs left encoded for the device decoder when ``gpu_jpeg``; when
+    ``finish_here`` the spec is applied in the worker too (CPU models).
+    """
+
+    def __init__(
+        self,
+        source: ImageSource,
+        batch_size: int,
+        preprocess: Any,
+        spec: PixelSpec | None = None,
+        *,
+        preprocess_batch: Any = None,
+        gpu_jpeg: bool = False,
+        finish_here: bool = True,
+    ):
+        self.view = imageio.arrow_view(source.dataset, source.column)
+        self.feature = imageio.image_feature(source.dataset, source.column)
         self.column = source.column
-        self.rows = source.rows
+        self.rows = list(source.rows) if source.rows is not None else None
+        self.n = len(source)
+        self.batch_size = batch_size
         self.preprocess = preprocess
+        self.preprocess_batch = preprocess_batch
+        self.spec = spec
+        self.gpu_jpeg = gpu_jpeg
+        self.finish_here = finish_here
 
     def __len__(self) -> int:
-        return len(self.rows) if self.rows is not None else len(self.data)
+        return (self.n + self.batch_size - 1) // self.batch_size
 
     def __getitem__(self, index: int) -> Any:
-        row = self.rows[index] if self.rows is not None else index
-        image = to_rgb(self.data[int(row)][self.column])
-        return self.preprocess(image) if self.preprocess is not None else image
+        start = index * self.batch_size
+        stop = min(start + self.batch_size, self.n)
+        rows = self.rows[start:stop] if self.rows is not None else range(start, stop)
+        values = imageio.read_raw(self.view, self.column, rows)
+        if self.spec is not None:
+            items = imageio.split_for_device(values, self.feature, self.gpu_jpeg)
+            return apply_spec(items, self.spec) if self.finish_here else items
+        images = [imageio.decode_exact(v, self.feature) for v in values]
+        if self.preprocess is None:
+            return images
+        if self.preprocess_batch is not None:
+            return self.preprocess_batch(images)
+        import torch
 
-
-def _collate_list(batch: list[Any]) -> list[Any]:
-    return batch
+        return torch.utils.data.default_collate([self.preprocess(image) for image in images])
 
 
 @dataclass
@@ -104,6 +140,7 @@ class EncodeEngine:
         batch_size: int = 32,
         num_workers: int | None = None,
         progress: bool = True,
+        fast_preprocess: bool = False,
     ):
         self.model = model
         self.cache = cache
@@ -113,11 +150,16 @@ class EncodeEngine:
         self.stats = EncodeStats()
         self.guard = BatchGuard(model.meta.name)  # checks every batch's output; holds the batch timeout
         self._memo: dict[str, np.ndarray] = {}
+        self.device = str(getattr(model, "device", "cpu"))
+        self.spec = _fast_spec(model) if fast_preprocess else None
 
     def _model_key(self) -> dict[str, Any]:
         meta = self.model.meta
         preprocessing = getattr(self.model, "preprocessing_id", None)
-        return {"model": meta.name, "revision": meta.revision, "preprocessing": preprocessing}
+        key = {"model": meta.name, "revision": meta.revision, "preprocessing": preprocessing}
+        if self.spec is not None:  # the exact path keeps its keys (and existing caches)
+            key["pixels"] = FAST_ID
+        return key
 
     def _cached(self, what: dict[str, Any], label: str, compute: Any) -> np.ndarray:
         key = {**self._model_key(), **what}
@@ -162,25 +204,52 @@ class EncodeEngine:
     def _loader(self, source: ImageSource) -> Any:
         import torch
 
-        preprocess = getattr(self.model, "preprocess", None)
-        rows = _ImageRows(source, preprocess)
-        workers = self.num_workers if len(rows) > 2 * self.batch_size else 0
+        on_cuda = self.device.startswith("cuda")
+        batches = _ImageBatches(
+            source,
+            self.batch_size,
+            getattr(self.model, "preprocess", None),
+            self.spec,
+            preprocess_batch=getattr(self.model, "preprocess_batch", None),
+            gpu_jpeg=on_cuda,
+            finish_here=not on_cuda,
+        )
+        workers = self.num_workers if len(source) > 2 * self.batch_size else 0
         return torch.utils.data.DataLoader(
-            rows,
-            batch_size=self.batch_size,
+            batches,
+            batch_size=None,  # items are whole batches
             num_workers=workers,
-            collate_fn=None if preprocess is not None else _collate_list,
-            pin_memory=str(getattr(self.model, "device", "cpu")).startswith("cuda"),
+            pin_memory=on_cuda,
             persistent_workers=False,
             prefetch_factor=4 if workers else None,
         )
+
+    def _batches(self, source: ImageSource) -> Any:
+        """Model-ready batches in order; on CUDA the next one is prepared while this one runs."""
+        loader = self._loader(source)
+        if not self.device.startswith("cuda"):
+            return iter(loader)
+        to_device = isinstance(self.model, TorchEncoder) or self.spec is not None
+        return DevicePrefetcher(loader, self.device, self._finish_on_device if to_device else None)
+
+    def _finish_on_device(self, batch: Any) -> Any:
+        """A batch from the workers -> on the device (fast path: decoded JPEGs, spec applied there)."""
+        import torch
+
+        if self.spec is not None:
+            images = imageio.decode_jpegs(batch, self.device)
+            images = [image.to(self.device, non_blocking=True) for image in images]
+            return apply_spec(images, self.spec)
+        if isinstance(batch, torch.Tensor):
+            return batch.to(self.device, non_blocking=True)
+        return batch
 
     def _encode_images(self, source: ImageSource) -> np.ndarray:
         from tqdm.auto import tqdm
 
         chunks = []
         batches = tqdm(
-            self._loader(source), desc=f"encode {source.column}", unit="batch", disable=not self.progress, leave=False
+            self._batches(source), desc=f"encode {source.column}", unit="batch", disable=not self.progress, leave=False
         )
         for batch in batches:
             chunks.append(self.guard.batch(self.model.encode_images, batch, rows=len(batch), kind="image"))
@@ -198,7 +267,7 @@ class EncodeEngine:
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
         chunks, start = [], 0
-        for batch in self._loader(images):
+        for batch in self._batches(images):
             n = len(batch)
             chunks.append(
                 self.guard.batch(self.model.encode_fused, texts[start : start + n], batch, rows=n, kind="fused")
@@ -214,6 +283,13 @@ def _concat(chunks: list[np.ndarray]) -> np.ndarray:
     if len(dims) > 1:
         raise ModelOutputError(f"embedding dimension changed between batches: {sorted(dims)}")
     return np.concatenate(chunks, axis=0)
+
+
+def _fast_spec(model: Encoder) -> PixelSpec | None:
+    spec = pixel_spec(model)
+    if spec is None:
+        log.warning("%s: image transform not recognised; --fast-preprocess keeps its exact path", model.meta.name)
+    return spec
 
 
 def default_num_workers() -> int:

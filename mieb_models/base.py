@@ -4,7 +4,9 @@ An encoder turns images and texts into embeddings. The harness drives it in batc
 
 - ``preprocess(image) -> Tensor`` (optional) runs in DataLoader worker processes on one RGB PIL
   image; ``encode_images`` then receives the stacked batch tensor. Without ``preprocess``,
-  ``encode_images`` receives a list of RGB PIL images.
+  ``encode_images`` receives a list of RGB PIL images. ``preprocess_batch(images)`` (optional,
+  with ``preprocess``) does the same for a whole batch in one call; it must equal stacking
+  ``preprocess`` outputs.
 - ``encode_texts(list[str])`` embeds texts.
 - ``encode_fused(texts, images)`` (optional) embeds image+text pairs; by default the harness sums
   the unnormalised text and image embeddings, as the reference CLIP-family wrappers do.

@@ -42,6 +42,9 @@ class HFCLIPEncoder(TorchEncoder):
     def preprocess(self, image: Any) -> Any:
         return self.pixels.preprocess(image)
 
+    def preprocess_batch(self, images: list[Any]) -> Any:
+        return self.pixels.preprocess_batch(images)
+
     def _images(self, pixel_values: Any) -> Any:
         pixel_values = self.pixels.finish(pixel_values, self.device)
         return _features(self.model.get_image_features(pixel_values=pixel_values))

@@ -6,6 +6,9 @@ an H100 machine, float32 batches capped the encode rate at about 1,400 img/s wit
 the fp16 forward ran at 20,000 img/s). Rescale and normalisation then run batched on the device,
 with the processor's own factors; the result differs from the processor's float output by < 1e-6.
 Processors that do not return uint8 that way fall back to shipping their float output unchanged.
+``preprocess_batch`` calls the processor once per batch: transformers' torchvision backend groups
+same-sized images into one resize, with output identical to per-image calls (tested) at a third of
+the CPU time.
 """
 
 from __future__ import annotations
@@ -43,6 +46,14 @@ class DevicePixels:
             out = self.image_processor(images=image, return_tensors="pt")
         return out["pixel_values"][0]
 
+    def preprocess_batch(self, images: list[Any]) -> Any:
+        """RGB PIL images -> the stacked batch ``preprocess`` would give, in one processor call."""
+        if self._split:
+            out = self.image_processor(images=images, return_tensors="pt", do_rescale=False, do_normalize=False)
+        else:
+            out = self.image_processor(images=images, return_tensors="pt")
+        return out["pixel_values"]
+
     def finish(self, pixels: Any, device: str) -> Any:
         """A batch from ``preprocess`` (or a list of PIL images) -> model-ready float pixels on ``device``."""
         import torch
@@ -52,11 +63,11 @@ class DevicePixels:
         pixels = pixels.to(device, non_blocking=True)
         if pixels.dtype != torch.uint8:
             return pixels
-        x = pixels.float()
+        x = pixels.float()  # a new tensor: the in-place steps below give the same values, without copies
         if self.rescale:
-            x = x * self.factor
+            x.mul_(self.factor)
         if self.normalize:
             mean = torch.tensor(self.mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
             std = torch.tensor(self.std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-            x = (x - mean) / std
+            x.sub_(mean).div_(std)
         return x

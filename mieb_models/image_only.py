@@ -35,6 +35,9 @@ class DINOEncoder(TorchEncoder):
     def preprocess(self, image: Any) -> Any:
         return self.pixels.preprocess(image)
 
+    def preprocess_batch(self, images: list[Any]) -> Any:
+        return self.pixels.preprocess_batch(images)
+
     def _images(self, images: Any) -> Any:
         return self.model(pixel_values=self.pixels.finish(images, self.device)).last_hidden_state[:, 0]
 
