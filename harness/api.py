@@ -6,11 +6,9 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.cache import EmbeddingCache, default_cache_dir
 from harness.data.hub import DataSource
-from harness.encode import EncodeEngine
 from harness.results import TaskResult
-from harness.runner import TaskSkipped, run_task
+from harness.runner import TaskSkipped, build_engine, run_task
 from harness.spec import Benchmark, TaskSpec
 from mieb_models.base import Encoder
 from mieb_models.registry import load_model
@@ -40,13 +38,7 @@ def evaluate(
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged."""
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks
-    engine = EncodeEngine(
-        model,
-        EmbeddingCache(cache_dir or default_cache_dir()),
-        batch_size=batch_size,
-        num_workers=num_workers,
-        progress=progress,
-    )
+    engine = build_engine(model, cache_dir=cache_dir, batch_size=batch_size, num_workers=num_workers, progress=progress)
     source = DataSource.from_env(datasets_dir)
     results = []
     for task in tasks:

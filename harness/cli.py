@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
     run.add_argument("--tolerance", type=float, default=None)
     run.add_argument("--trust-remote-code", action="store_true")
+    run.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Ray cluster: auto, ray://host:port, host:port; alone: a local one (needs mieb[ray])",
+    )
     run.set_defaults(handler=_run)
 
     listing = commands.add_parser("list", help="list tasks, benchmarks or models")
@@ -126,6 +134,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--overwrite")
     if args.trust_remote_code:
         pytest_args.append("--trust-remote-code")
+    if args.ray is not None:
+        pytest_args.append(f"--ray={args.ray}")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))

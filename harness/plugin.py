@@ -46,10 +46,13 @@ class Settings:
     baseline_dir: str | None
     trust_remote_code: bool
     progress: bool
+    ray: str | None = None
+    ray_cpus: int | None = None
 
 
 settings_key = pytest.StashKey[Settings]()
 results_key = pytest.StashKey["ResultsCollector"]()
+cluster_key = pytest.StashKey["ClusterOutcomes"]()  # set when --ray ran the cases on a cluster
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +114,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
     group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
     group.addoption(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run the cases' encode groups on a Ray cluster (auto, ray://host:port, host:port; alone: a local "
+        "one), then gate here [needs mieb[ray]]",
+    )
+    group.addoption(
+        "--ray-cpus", type=int, default=None, help="CPUs per encode group on Ray (default: 1; on GPUs the GPU's share)"
+    )
+    group.addoption(
         "--task",
         action="append",
         default=[],
@@ -152,6 +167,8 @@ def pytest_configure(config: pytest.Config) -> None:
         baseline_dir=option.baseline_dir,
         trust_remote_code=option.trust_remote_code,
         progress=not option.no_progress,
+        ray=option.ray,
+        ray_cpus=option.ray_cpus,
     )
     config.stash[settings_key] = settings
     collector = ResultsCollector()
@@ -160,6 +177,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.models:
         return
     _check_models(settings.models)
+    if settings.ray is not None and getattr(option, "numprocesses", None):
+        raise pytest.UsageError("--ray and -n (xdist) do not combine: Ray schedules the work itself")
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
@@ -259,6 +278,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     raise pytest.UsageError(f"-k {keyword!r} selects no MIEB task. {hints}".strip())
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """With --ray: run the selected cases' encode groups on the cluster first; the cases then only gate."""
+    settings = session.config.stash[settings_key]
+    if settings.ray is None or session.config.option.collectonly or session.testsfailed:
+        return
+    from harness.distributed.ray_cases import run_session_on_ray
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write_line = reporter.write_line if reporter is not None else print
+    session.config.stash[cluster_key] = run_session_on_ray(session.items, settings, write_line)
+
+
 @pytest.fixture(scope="session")
 def mieb_settings(request: pytest.FixtureRequest) -> Settings:
     return request.config.stash[settings_key]
@@ -304,13 +336,11 @@ def worker_device(mieb_settings: Settings) -> str | None:
 @pytest.fixture(scope="session")
 def mieb_engine(mieb_model, mieb_settings: Settings):
     """The encode engine (batching, workers, embedding cache) of one model."""
-    from harness.cache import EmbeddingCache, default_cache_dir
-    from harness.encode import EncodeEngine
+    from harness.runner import build_engine
 
-    cache = EmbeddingCache(mieb_settings.cache_dir or default_cache_dir())
-    return EncodeEngine(
+    return build_engine(
         mieb_model,
-        cache,
+        cache_dir=mieb_settings.cache_dir,
         batch_size=mieb_settings.batch_size,
         num_workers=mieb_settings.num_workers,
         progress=mieb_settings.progress,
