@@ -4,8 +4,11 @@ fresh local cluster (a head and two worker nodes) per test, torn down by process
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -67,16 +70,24 @@ def single_process(
     """The same selection run in one process, no Ray: the results every cluster run must reproduce."""
     root = tmp_path_factory.mktemp("single")
     command = mieb_run(root / "results", offline_data, "--cache-dir", str(root / "cache"))
-    done = subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=900)
+    # One thread, as on a one-CPU Ray worker (Ray sets OMP_NUM_THREADS to the task's CPUs): float
+    # reductions then run in the same order, so the scores are identical to the last digit.
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=900, env=env)
     assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]  # 1: some reference cases fail
     return root / "results", done
 
 
 @pytest.fixture
-def cluster(tmp_path: Path):
-    """A head (no CPUs: the driver's node) and two worker nodes of one CPU each, each its own process tree."""
-    local = LocalCluster(tmp_path / "cluster")
+def cluster():
+    """A head (no CPUs: the driver's node) and two worker nodes of one CPU each, each its own process tree.
+
+    Its folder is short and under /tmp: Ray's socket paths must stay under 108 bytes.
+    """
+    root = Path(tempfile.mkdtemp(prefix="mieb-ray-", dir="/tmp"))
+    local = LocalCluster(root)
     try:
         yield local.start(workers=2, cpus_per_worker=1)
     finally:
         local.stop()
+        shutil.rmtree(root, ignore_errors=True)
