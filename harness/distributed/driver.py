@@ -143,6 +143,8 @@ def run_cases_on_ray(
 ) -> ClusterOutcomes:
     """Run the (model argument, task) cases on the cluster; the cases then gate on the returned outcomes."""
     outcomes = ClusterOutcomes(results_dir)
+    if not cases:
+        return outcomes
     todo, metas = pending_cases(cases, jobs, results_dir)
     if not todo:
         write_line("mieb ray: every selected task is finished; nothing to send to the cluster")
