@@ -107,6 +107,9 @@ class LocalCluster:
                 raise RuntimeError(f"only {alive} of {count} Ray nodes came up: {done.stderr[-2000:]}")
             time.sleep(2)
 
+    def node_pids(self, name: str) -> list[int]:
+        return node_pids(self.tokens[name])
+
     def kill(self, name: str) -> int:
         return kill_node(self.tokens[name])
 

@@ -73,21 +73,20 @@ def test_worker_node_killed_mid_run_completes_with_each_file_written_once(
     single_results, single = single_process
     command = mieb_run(tmp_path / "results", offline_data, "--ray", cluster.address)
     driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    lines, killed, after_kill = [], 0, []
+    lines, killed = [], 0
     for line in driver.stdout:
         lines.append(line)
-        if killed:
-            after_kill.append(line)
-        elif line.startswith("mieb ray [1/5]"):
+        if not killed and line.startswith("mieb ray [1/5]"):
             # Both nodes started a group at once; the first finished, so the other node is mid-group.
             killed = cluster.kill("worker2")
     driver.wait(timeout=900)
     stdout = "".join(lines)
+    print(stdout)  # the progress lines and busy-time table, for -s
 
     assert killed, f"the run never reported a finished group:\n{stdout[-4000:]}"
     assert len(PROGRESS.findall(stdout)) == 5, stdout[-4000:]
-    # After the kill only the surviving node finishes groups: the killed node's group was retried there.
-    assert len({match.group(3) for match in PROGRESS.finditer("".join(after_kill))}) == 1
+    assert not cluster.node_pids("worker2")  # the node really died
+    assert "will be retried" in stdout  # Ray's own report: the dead node's group ran again elsewhere
     assert sorted(_written(stdout)) == sorted(TASKS)  # none lost, none written twice
     for path in (tmp_path / "results").glob(f"{MODEL_DIR}/*/*.json"):
         json.loads(path.read_text())  # every file parses
