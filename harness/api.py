@@ -6,11 +6,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from harness.cache import EmbeddingCache, default_cache_dir
 from harness.data.hub import DataSource
-from harness.encode import EncodeEngine
 from harness.results import TaskResult
-from harness.runner import TaskSkipped, run_task
+from harness.runner import TaskSkipped, build_engine, run_task
 from harness.selection import SubsetSelection
 from harness.spec import Benchmark, TaskSpec
 from mieb_models.base import Encoder
@@ -51,9 +49,9 @@ def evaluate(
         tasks = tasks.tasks
     selection = SubsetSelection.of(languages, subsets)
     tasks = selection.select(list(tasks))
-    engine = EncodeEngine(
+    engine = build_engine(
         model,
-        EmbeddingCache(cache_dir or default_cache_dir()),
+        cache_dir=cache_dir,
         batch_size=batch_size,
         num_workers=num_workers,
         progress=progress,

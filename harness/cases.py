@@ -6,11 +6,13 @@ import json
 
 import pytest
 
-from harness.plugin import RESULT_PROPERTY, Settings
+from harness.plugin import RESULT_PROPERTY, Settings, cluster_key
 from harness.spec import TaskSpec
 
 
-def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, record_property, request) -> None:
+def test_task(
+    mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_settings: Settings, record_property, request
+) -> None:
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
@@ -26,7 +28,17 @@ def test_task(mieb_task: TaskSpec, mieb_model_meta, mieb_settings: Settings, rec
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
         pytest.skip(gap)
     outcome = None
-    if meta is not None and not mieb_settings.overwrite:
+    cluster = request.config.stash.get(cluster_key, None)
+    if cluster is not None:  # --ray: the cluster computed it; this case only gates
+        from harness.distributed.outcomes import ClusterTaskFailed
+
+        try:
+            outcome, meta = cluster.outcome_for(mieb_model_name, mieb_task, meta)
+        except TaskSkipped as skip:
+            pytest.skip(str(skip))
+        except ClusterTaskFailed as err:
+            pytest.fail(str(err), pytrace=False)
+    if outcome is None and meta is not None and not mieb_settings.overwrite:
         # finished work is reported without loading the model
         outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets)
     if outcome is None:

@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
     run.add_argument("--trust-remote-code", action="store_true")
     run.add_argument("--fast-preprocess", action="store_true", help="tensor decode/resize on the model's device")
+    run.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Ray cluster: auto, ray://host:port, host:port; alone: a local one (needs mieb[ray])",
+    )
     run.set_defaults(handler=_run)
 
     listing = commands.add_parser("list", help="list tasks, benchmarks or models")
@@ -180,6 +188,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--allow-missing-baseline")
     if args.fast_preprocess:
         pytest_args.append("--fast-preprocess")
+    if args.ray is not None:
+        pytest_args.append(f"--ray={args.ray}")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
     return int(pytest.main([*pytest_args, *passthrough]))

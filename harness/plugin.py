@@ -53,11 +53,14 @@ class Settings:
     fast_preprocess: bool = False
     selection: SubsetSelection = field(default_factory=SubsetSelection)
     batch_timeout: float | None = None
+    ray: str | None = None
+    ray_cpus: int | None = None
 
 
 settings_key = pytest.StashKey[Settings]()
 results_key = pytest.StashKey["ResultsCollector"]()
 baseline_key = pytest.StashKey[object]()  # harness.baseline.Baseline, opened once per process
+cluster_key = pytest.StashKey["ClusterOutcomes"]()  # set when --ray ran the cases on a cluster
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -149,6 +152,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "from the checkpoint's own PIL transform: measured score deltas in README)",
     )
     group.addoption(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run the cases' encode groups on a Ray cluster (auto, ray://host:port, host:port; alone: a local "
+        "one), then gate here [needs mieb[ray]]",
+    )
+    group.addoption(
+        "--ray-cpus", type=int, default=None, help="CPUs per encode group on Ray (default: 1; on GPUs the GPU's share)"
+    )
+    group.addoption(
         "--task",
         action="append",
         default=[],
@@ -212,6 +227,8 @@ def pytest_configure(config: pytest.Config) -> None:
         fast_preprocess=option.fast_preprocess,
         selection=_selection(option),
         batch_timeout=option.batch_timeout,
+        ray=option.ray,
+        ray_cpus=option.ray_cpus,
     )
     config.stash[settings_key] = settings
     collector = ResultsCollector()
@@ -222,6 +239,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _open_baseline(config, settings)
     _check_models(settings.models, trust_remote_code=settings.trust_remote_code)
     _check_datasets_dir(settings.datasets_dir)
+    if settings.ray is not None and getattr(option, "numprocesses", None):
+        raise pytest.UsageError("--ray and -n (xdist) do not combine: Ray schedules the work itself")
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
@@ -355,6 +374,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     raise pytest.UsageError(f"-k {keyword!r} selects no MIEB task. {hints}".strip())
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """With --ray: run the selected cases' encode groups on the cluster first; the cases then only gate."""
+    settings = session.config.stash[settings_key]
+    if settings.ray is None or session.config.option.collectonly or session.testsfailed:
+        return
+    from harness.distributed.ray_cases import run_session_on_ray
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    write_line = reporter.write_line if reporter is not None else print
+    session.config.stash[cluster_key] = run_session_on_ray(session.items, settings, write_line)
+
+
 @pytest.fixture(scope="session")
 def mieb_settings(request: pytest.FixtureRequest) -> Settings:
     return request.config.stash[settings_key]
@@ -406,20 +438,17 @@ def worker_device(mieb_settings: Settings) -> str | None:
 @pytest.fixture(scope="session")
 def mieb_engine(mieb_model, mieb_settings: Settings):
     """The encode engine (batching, workers, embedding cache) of one model."""
-    from harness.cache import EmbeddingCache, default_cache_dir
-    from harness.encode import EncodeEngine
+    from harness.runner import build_engine
 
-    cache = EmbeddingCache(mieb_settings.cache_dir or default_cache_dir())
-    engine = EncodeEngine(
+    return build_engine(
         mieb_model,
-        cache,
+        cache_dir=mieb_settings.cache_dir,
         batch_size=mieb_settings.batch_size,
         num_workers=mieb_settings.num_workers,
         progress=mieb_settings.progress,
         fast_preprocess=mieb_settings.fast_preprocess,
+        batch_timeout=mieb_settings.batch_timeout,
     )
-    engine.guard.timeout = mieb_settings.batch_timeout
-    return engine
 
 
 class ResultsCollector:

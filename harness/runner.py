@@ -1,6 +1,7 @@
 """Run one task for one model: data view -> encode -> evaluator -> TaskResult on disk.
 
-The runner knows nothing of pytest: the plugin and the Python API both call ``run_task``. Finished
+The runner knows nothing of pytest: the plugin, the Python API and the Ray workers build their
+engine with ``build_engine`` and call ``run_task``. Finished
 (split, subset) cells found in the results folder are reused, so an interrupted run resumes
 without redoing work; missing cells are computed and merged.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.aggregate import aggregate_subsets
+from harness.cache import EmbeddingCache, default_cache_dir
 from harness.data.hub import DataSource
 from harness.data.sources import task_for_source
 from harness.encode import EncodeEngine
@@ -20,7 +22,7 @@ from harness.encode_checks import ModelError
 from harness.pipelines import PIPELINES
 from harness.results import TaskResult, read_result, result_path, write_model_meta, write_result
 from harness.spec import TaskSpec, get_task
-from mieb_models.base import ModelMeta, has_modalities
+from mieb_models.base import Encoder, ModelMeta, has_modalities
 
 
 class TaskSkipped(Exception):
@@ -36,6 +38,29 @@ class RunOutcome:
     result: TaskResult
     path: Path
     reused: bool
+
+
+def build_engine(
+    model: Encoder,
+    *,
+    cache_dir: str | Path | None = None,
+    batch_size: int = 32,
+    num_workers: int | None = None,
+    progress: bool = True,
+    fast_preprocess: bool = False,
+    batch_timeout: float | None = None,
+) -> EncodeEngine:
+    """The one place that wires a loaded model to the embedding cache and the encode engine.
+
+    ``cache_dir`` defaults to ``$MIEB_CACHE_DIR`` or ``~/.cache/mieb/embeddings`` of the process
+    that calls it (on a Ray worker: that node's own disk).
+    """
+    cache = EmbeddingCache(cache_dir or default_cache_dir())
+    engine = EncodeEngine(
+        model, cache, batch_size=batch_size, num_workers=num_workers, progress=progress, fast_preprocess=fast_preprocess
+    )
+    engine.guard.timeout = batch_timeout
+    return engine
 
 
 def modality_gap(task: TaskSpec, meta: ModelMeta) -> str | None:
