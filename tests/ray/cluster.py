@@ -29,6 +29,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _has_ray_client() -> bool:
+    try:
+        from ray._private.utils import get_ray_client_dependency_error
+    except ImportError:  # a private helper: without it, Ray's own default stands
+        return False
+    return get_ray_client_dependency_error() is None
+
+
 def node_pids(token: str) -> list[int]:
     """Processes whose environment carries ``token`` (every process a node started)."""
     pids = []
@@ -87,7 +95,9 @@ class LocalCluster:
     def start(self, workers: int = 2, cpus_per_worker: int = 1) -> LocalCluster:
         # The head holds no CPUs: groups run on the worker nodes only, as on a cluster whose driver is a login node.
         head = ["--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false"]
-        self._start("head", [*head, f"--ray-client-server-port={_free_port()}"])
+        if _has_ray_client():  # else no client server starts; with ray[client] it would take 10001
+            head.append(f"--ray-client-server-port={_free_port()}")
+        self._start("head", head)
         for index in range(1, workers + 1):
             self._start(f"worker{index}", [f"--address={self.address}", f"--num-cpus={cpus_per_worker}"])
         self.wait_for_nodes(workers + 1)
