@@ -33,7 +33,7 @@ def test_task(
         from harness.distributed.outcomes import ClusterTaskFailed
 
         try:
-            outcome, meta = cluster.outcome_for(mieb_model_name, mieb_task, meta)
+            outcome, meta = cluster.outcome_for(mieb_model_name, mieb_task, meta, subsets)
         except TaskSkipped as skip:
             pytest.skip(str(skip))
         except ClusterTaskFailed as err:

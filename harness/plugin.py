@@ -239,8 +239,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _open_baseline(config, settings)
     _check_models(settings.models, trust_remote_code=settings.trust_remote_code)
     _check_datasets_dir(settings.datasets_dir)
-    if settings.ray is not None and getattr(option, "numprocesses", None):
-        raise pytest.UsageError("--ray and -n (xdist) do not combine: Ray schedules the work itself")
+    if settings.ray is not None:
+        _check_ray_options(settings, option)
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
@@ -265,6 +265,17 @@ def _check_datasets_dir(datasets_dir: str | None) -> None:
     if datasets_dir and not Path(datasets_dir).expanduser().is_dir():
         source = "--datasets-dir" if datasets_dir != os.environ.get("MIEB_DATASETS_DIR") else "MIEB_DATASETS_DIR"
         raise pytest.UsageError(f"{source} {datasets_dir}: no such directory")
+
+
+def _check_ray_options(settings: Settings, option: object) -> None:
+    """The options a Ray run cannot honour as a local run does are refused before any work."""
+    if getattr(option, "numprocesses", None):
+        raise pytest.UsageError("--ray and -n (xdist) do not combine: Ray schedules the work itself")
+    if settings.device and ":" in settings.device:
+        raise pytest.UsageError(
+            f"--device {settings.device} with --ray: Ray gives each encode group its own GPU (as cuda), so a "
+            "device index names a GPU the worker may not see; pass --device cuda or cpu, or leave it out"
+        )
 
 
 def _selection(option: object) -> SubsetSelection:

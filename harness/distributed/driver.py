@@ -98,7 +98,8 @@ def node_names() -> dict[str, str]:
 def pending_cases(
     cases: Sequence[tuple[str, TaskSpec]], jobs: dict[str, JobSettings], results_dir: str
 ) -> tuple[list[tuple[str, TaskSpec]], dict[str, object]]:
-    """The cases that need the cluster (not finished, not skipped for a modality), and the models' metadata.
+    """The cases that need the cluster (not finished, not skipped for a modality), as their dataset source
+    reads them, and the models' metadata.
 
     A ``module:factory`` model's metadata is known only after loading it, so all its cases are sent.
     """
@@ -110,10 +111,11 @@ def pending_cases(
         metas[model] = None if "factory" in meta.loader_kwargs else meta
     todo = []
     for model, task in cases:
-        meta = metas[model]
+        job, meta = jobs[model], metas[model]
+        task = job.task_view(task)
         if meta is not None and modality_gap(task, meta):
             continue
-        if meta is not None and not jobs[model].overwrite and finished_result(task, meta, results_dir):
+        if meta is not None and not job.overwrite and finished_result(task, meta, results_dir, job.subsets_of(task)):
             continue
         todo.append((model, task))
     return todo, metas
@@ -156,7 +158,8 @@ def run_cases_on_ray(
         request = resources_per_group(cpus)
         names = node_names()
         alive_at_start = {node_id for node_id, node in _alive(ray).items() if node}
-        groups = encode_groups(todo, DataSource.from_env(next(iter(jobs.values())).datasets_dir))
+        first = next(iter(jobs.values()))
+        groups = encode_groups(todo, DataSource.from_env(first.datasets_dir, first.dataset_source))
         remote = ray.remote(run_group)
         submitted = {}
         for group in groups:  # longest first: Ray starts queued tasks in submission order

@@ -44,11 +44,14 @@ class ClusterOutcomes:
     results_dir: str
     cases: dict[tuple[str, str], CaseOutcome] = field(default_factory=dict)
 
-    def outcome_for(self, model: str, task: TaskSpec, meta: ModelMeta | None) -> tuple[RunOutcome, ModelKey]:
-        """The case's result on the driver; raises TaskSkipped or ClusterTaskFailed as a local run would."""
+    def outcome_for(
+        self, model: str, task: TaskSpec, meta: ModelMeta | None, subsets: list[str] | None = None
+    ) -> tuple[RunOutcome, ModelKey]:
+        """The case's result on the driver (``subsets``: the selected ones, None: all); raises TaskSkipped or
+        ClusterTaskFailed as a local run would."""
         case = self.cases.get((model, task.name))
         if case is None:
-            previous = finished_result(task, meta, self.results_dir) if meta is not None else None
+            previous = finished_result(task, meta, self.results_dir, subsets) if meta is not None else None
             if previous is None:
                 raise ClusterTaskFailed(f"{task.name} on {model}: not finished and not run on the cluster")
             return previous, ModelKey(meta.name, meta.revision)

@@ -22,10 +22,14 @@ def selected_cases(items: Sequence[pytest.Item]) -> list[tuple[str, object]]:
 
 
 def job_settings(model: str, settings: object) -> JobSettings:
-    """The worker's copy of the options that decide how a model is loaded and encoded."""
+    """The worker's copy of every option that decides what is computed (``harness.plugin.Settings``).
+
+    Paths become absolute (a worker's working directory is not the driver's), a local checkpoint's too.
+    """
     return JobSettings(
-        model=model,
+        model=_absolute(model) if Path(model).expanduser().is_dir() else model,
         datasets_dir=_absolute(settings.datasets_dir),
+        dataset_source=settings.dataset_source,
         cache_dir=_absolute(settings.cache_dir),
         batch_size=settings.batch_size,
         device=settings.device,
@@ -33,6 +37,10 @@ def job_settings(model: str, settings: object) -> JobSettings:
         num_workers=settings.num_workers,
         overwrite=settings.overwrite,
         trust_remote_code=settings.trust_remote_code,
+        fast_preprocess=settings.fast_preprocess,
+        batch_timeout=settings.batch_timeout,
+        languages=settings.selection.languages,
+        subsets=settings.selection.subsets,
     )
 
 

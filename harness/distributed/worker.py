@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.data.sources import task_for_source
 from harness.encode import MAX_WORKERS, EncodeEngine
 from harness.results import model_folder, safe_path_part
+from harness.selection import SubsetSelection
+from harness.spec import TaskSpec
 
 OFFLINE_ORG = "mieb-offline/"
 META_FILE = "model_meta.json"
@@ -29,10 +32,14 @@ class NodeFault(RuntimeError):
 
 @dataclass(frozen=True)
 class JobSettings:
-    """What every worker needs to build the same engine the local run builds (plain data: it pickles)."""
+    """Every run option that decides what a worker computes, so it computes what the local run does.
+
+    Plain data (it pickles). The options that only gate (reference, tolerance, baseline) stay on the driver.
+    """
 
     model: str
     datasets_dir: str | None = None
+    dataset_source: str = "published"  # harness.data.sources: which copy of each dataset is read
     cache_dir: str | None = None  # None: the node's $MIEB_CACHE_DIR or ~/.cache/mieb/embeddings
     batch_size: int = 32
     device: str | None = None
@@ -40,6 +47,19 @@ class JobSettings:
     num_workers: int | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
+    fast_preprocess: bool = False
+    batch_timeout: float | None = None
+    languages: tuple[str, ...] = ()  # harness.selection: mteb's languages= ...
+    subsets: tuple[str, ...] = ()  # ... and hf_subsets=
+
+    def task_view(self, task: TaskSpec) -> TaskSpec:
+        """The task as this run reads it (its dataset source)."""
+        return task_for_source(task, self.dataset_source)
+
+    def subsets_of(self, task: TaskSpec) -> list[str] | None:
+        """The subsets of ``task`` (as :meth:`task_view` gives it) this run computes; None: all of them."""
+        selection = SubsetSelection.of(self.languages, self.subsets)
+        return list(selection.subsets_of(task)) if selection.is_partial(task) else None
 
 
 @dataclass
@@ -157,7 +177,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
     from harness.runner import TaskSkipped, build_engine, run_task
     from harness.spec import get_task
 
-    group_tasks = [get_task(name) for name in task_names]
+    group_tasks = [job.task_view(get_task(name)) for name in task_names]
 
     start = time.perf_counter()
     node_id, device, cpus = _assigned()
@@ -171,7 +191,15 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         return GroupResult(node_id, time.perf_counter() - start, 0, 0, job.model, None, {}, tasks=tasks)
     workers = job.num_workers if job.num_workers is not None else max(0, min(MAX_WORKERS, int(cpus) - 1))
     engine = _CountingEngine(
-        build_engine(model, cache_dir=job.cache_dir, batch_size=job.batch_size, num_workers=workers, progress=False)
+        build_engine(
+            model,
+            cache_dir=job.cache_dir,
+            batch_size=job.batch_size,
+            num_workers=workers,
+            progress=False,
+            fast_preprocess=job.fast_preprocess,
+            batch_timeout=job.batch_timeout,
+        )
     )
     meta = model.meta
     tasks: dict[str, dict[str, Any]] = {}
@@ -180,10 +208,10 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in previous.items():
             (folder / safe_path_part(name)).write_text(text)
-        source = DataSource.from_env(_datasets_dir(dataset, job))
+        source = DataSource.from_env(_datasets_dir(dataset, job), job.dataset_source)
         for task in group_tasks:
             try:
-                outcome = run_task(task, engine, source, scratch, overwrite=job.overwrite)
+                outcome = run_task(task, engine, source, scratch, overwrite=job.overwrite, subsets=job.subsets_of(task))
                 tasks[task.name] = {"status": "finished", "reused": outcome.reused}
             except TaskSkipped as skip:
                 tasks[task.name] = {"status": "skipped", "message": str(skip)}

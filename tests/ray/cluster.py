@@ -29,6 +29,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _has_ray_client() -> bool:
+    try:
+        from ray._private.utils import get_ray_client_dependency_error
+    except ImportError:  # a private helper: without it, Ray's own default stands
+        return False
+    return get_ray_client_dependency_error() is None
+
+
 def node_pids(token: str) -> list[int]:
     """Processes whose environment carries ``token`` (every process a node started)."""
     pids = []
@@ -78,13 +86,18 @@ class LocalCluster:
         env.pop("RAY_ADDRESS", None)
         command = [sys.executable, "-c", RAY_CLI, "start", *args, f"--object-store-memory={OBJECT_STORE_BYTES}"]
         command += ["--disable-usage-stats", f"--temp-dir={folder / 'ray'}"]
+        # Ports Ray would otherwise take at fixed defaults, so another Ray on the machine is never hit.
+        command += [f"--dashboard-agent-listen-port={_free_port()}"]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
         if done.returncode != 0:
             raise RuntimeError(f"ray start ({name}) failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
     def start(self, workers: int = 2, cpus_per_worker: int = 1) -> LocalCluster:
         # The head holds no CPUs: groups run on the worker nodes only, as on a cluster whose driver is a login node.
-        self._start("head", ["--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false"])
+        head = ["--head", f"--port={self.port}", "--num-cpus=0", "--include-dashboard=false"]
+        if _has_ray_client():  # else no client server starts; with ray[client] it would take 10001
+            head.append(f"--ray-client-server-port={_free_port()}")
+        self._start("head", head)
         for index in range(1, workers + 1):
             self._start(f"worker{index}", [f"--address={self.address}", f"--num-cpus={cpus_per_worker}"])
         self.wait_for_nodes(workers + 1)
