@@ -168,7 +168,9 @@ def verify_content(
             try:
                 found = observe(recorded["kind"], source, task, split, subset)
             except SplitUnavailable as err:
-                problems.append(f"{_cell(split, subset)} cannot be read ({err}); the reference scored {_brief(expected)}")
+                problems.append(
+                    f"{_cell(split, subset)} cannot be read ({err}); the reference scored {_brief(expected)}"
+                )
                 continue
             problems += _differences(expected, found, split, subset)
     if problems:
@@ -188,7 +190,9 @@ def _cell(split: str, subset: str) -> str:
 
 
 def _brief(expected: Mapping[str, Any]) -> str:
-    return ", ".join(f"{expected[f]:,} {FIELD_WORDS[f]}" for f in expected if f in FIELD_WORDS and f not in FLOAT_FIELDS)
+    return ", ".join(
+        f"{expected[f]:,} {FIELD_WORDS[f]}" for f in expected if f in FIELD_WORDS and f not in FLOAT_FIELDS
+    )
 
 
 def _differences(expected: Mapping[str, Any], found: Mapping[str, Any], split: str, subset: str) -> list[str]:

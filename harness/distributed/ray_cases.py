@@ -33,6 +33,7 @@ def job_settings(model: str, settings: object) -> JobSettings:
         num_workers=settings.num_workers,
         overwrite=settings.overwrite,
         trust_remote_code=settings.trust_remote_code,
+        verify_data=getattr(settings, "verify_data", True),
     )
 
 

@@ -40,6 +40,7 @@ class JobSettings:
     num_workers: int | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
+    verify_data: bool = True
 
 
 @dataclass
@@ -180,7 +181,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in previous.items():
             (folder / safe_path_part(name)).write_text(text)
-        source = DataSource.from_env(_datasets_dir(dataset, job))
+        source = DataSource.from_env(_datasets_dir(dataset, job), verify_data=job.verify_data)
         for task in group_tasks:
             try:
                 outcome = run_task(task, engine, source, scratch, overwrite=job.overwrite)
