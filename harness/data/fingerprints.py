@@ -234,9 +234,14 @@ def observe(kind: str, source: DataSource, task: TaskSpec, split: str, subset: s
         return {"num_samples": len(data.labels), "unique_labels": len(counts), "labels": dict(counts)}
     if kind in ("retrieval", "multiple_choice"):
         data = views.retrieval(source, task, split, subset)
-        per_query = [len(data.qrels[q]) for q in data.queries.ids]
+        # As the reference counts: queries with qrels; relevant documents per query are the qrels
+        # entries, only the non-zero ones where the candidates are the qrels (its multiple-choice mixin).
+        per_query = [
+            sum(1 for score in data.qrels[q].values() if score != 0) if task.restrict_to_qrels else len(data.qrels[q])
+            for q in data.queries.ids
+        ]
         return {
-            "num_queries": data.queries_read,
+            "num_queries": len(data.queries.ids),
             "num_documents": len(data.corpus.ids),
             "unique_relevant_docs": len({doc for docs in data.qrels.values() for doc in docs}),
             "min_relevant_docs_per_query": min(per_query, default=0),

@@ -40,8 +40,6 @@ class RetrievalData:
     corpus: Side
     qrels: dict[str, dict[str, int]]
     candidates: dict[str, list[str]] | None = None
-    # Queries read before those without qrels were dropped (what the reference's statistics count).
-    queries_read: int | None = None
 
 
 @dataclass
@@ -179,7 +177,6 @@ def qrels_dict(query_ids: Sequence[Any], corpus_ids: Sequence[Any], scores: Sequ
 def finish_retrieval(queries: Side, corpus: Side, qrels: dict[str, dict[str, int]], task: TaskSpec) -> RetrievalData:
     """Drop queries without any qrels row (as the reference does) and derive candidate lists."""
     keep = [i for i, q in enumerate(queries.ids) if qrels.get(q)]
-    read = len(queries.ids)
     if len(keep) != len(queries.ids):
         queries = Side(
             [queries.ids[i] for i in keep],
@@ -187,7 +184,7 @@ def finish_retrieval(queries: Side, corpus: Side, qrels: dict[str, dict[str, int
             queries.images.select(keep) if queries.images is not None else None,
         )
     candidates = {q: list(qrels[q]) for q in queries.ids} if task.restrict_to_qrels else None
-    return RetrievalData(queries, corpus, qrels, candidates, queries_read=read)
+    return RetrievalData(queries, corpus, qrels, candidates)
 
 
 # --- retrieval with custom layouts -----------------------------------------------------------------
