@@ -39,8 +39,12 @@ def evaluate(
     fast_preprocess: bool = False,
     languages: Sequence[str] | None = None,
     subsets: Sequence[str] | None = None,
+    verify_data: bool | None = None,
 ) -> list[TaskResult]:
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged.
+
+    Each task's data is checked against the reference's counts before encoding; ``verify_data=False``
+    skips that check (logged as "dataset content not verified"); None follows ``MIEB_VERIFY_DATA``.
 
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
     (``harness.selection``); tasks left without a subset are not run.
@@ -57,7 +61,9 @@ def evaluate(
         progress=progress,
         fast_preprocess=fast_preprocess,
     )
-    source = DataSource.from_env(datasets_dir, dataset_source)
+    source = DataSource.from_env(datasets_dir, dataset_source, verify_data)
+    if verify_data is False:
+        log.warning("dataset content not verified (verify_data=False)")
     results = []
     for task in tasks:
         try:

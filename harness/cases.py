@@ -44,7 +44,9 @@ def test_task(
     if outcome is None:
         engine = request.getfixturevalue("mieb_engine")
         meta = engine.model.meta
-        source = DataSource.from_env(mieb_settings.datasets_dir, mieb_settings.dataset_source)
+        source = DataSource.from_env(
+            mieb_settings.datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data
+        )
         try:
             outcome = run_task(
                 mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets

@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
     run.add_argument("--results-dir", "--output-folder", dest="results_dir", default="results")
     run.add_argument("--datasets-dir", default=None)
+    run.add_argument(
+        "--no-verify-data", action="store_true", help="skip checking each task's data against the reference's counts"
+    )
     run.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
     run.add_argument("--cache-dir", default=None)
     run.add_argument("--batch-size", type=int, default=None)
@@ -110,12 +113,23 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--plot", metavar="FILE.png", help="draw the per-task deltas grouped by task type")
     compare.set_defaults(handler=_compare)
 
-    download = commands.add_parser("download", help="snapshot tasks' datasets at their pinned revisions into a folder")
+    download = commands.add_parser(
+        "download",
+        help="snapshot tasks' datasets at their pinned revisions into a folder; --verify checks their content",
+    )
     download.add_argument("-t", "--tasks", action="extend", nargs="+")
     download.add_argument("-b", "--benchmark", action="extend", nargs="+")
+    download.add_argument("--to", dest="target", help="datasets folder (pass it later as --datasets-dir)")
     download.add_argument(
-        "--to", dest="target", required=True, help="datasets folder (pass it later as --datasets-dir)"
+        "--verify",
+        action="store_true",
+        help="check each task's data against the counts the reference scored (one line per task; exit 1 on "
+        "a mismatch or an unreadable dataset)",
     )
+    download.add_argument(
+        "--datasets-dir", help="with --verify and without --to: check this local mirror instead of downloading"
+    )
+    download.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
     download.set_defaults(handler=_download)
 
     offline = commands.add_parser("offline", help="build the offline datasets (MIEB(offline))")
@@ -188,6 +202,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--allow-missing-baseline")
     if args.fast_preprocess:
         pytest_args.append("--fast-preprocess")
+    if args.no_verify_data:
+        pytest_args.append("--no-verify-data")
     if args.ray is not None:
         pytest_args.append(f"--ray={args.ray}")
     if passthrough[:1] == ["--"]:
@@ -282,15 +298,53 @@ def _compare(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _download(args: argparse.Namespace, _: list[str]) -> int:
-    from huggingface_hub import snapshot_download
-
+    from harness.data.sources import task_for_source
     from harness.spec import get_tasks
 
-    tasks = get_tasks(args.tasks, benchmarks=args.benchmark)
+    if not args.target and not args.verify:
+        print("mieb download: give --to DIR (where to download), or --verify to check data", file=sys.stderr)
+        return 2
+    if args.target and args.datasets_dir:
+        print("mieb download: --to and --datasets-dir exclude each other (--to is verified itself)", file=sys.stderr)
+        return 2
+    tasks = [task_for_source(t, args.dataset_source) for t in get_tasks(args.tasks, benchmarks=args.benchmark)]
+    failed = _snapshot(tasks, args.target) if args.target else 0
+    if args.verify:
+        failed += _verify(tasks, args.target or args.datasets_dir, args.dataset_source)
+    return 1 if failed else 0
+
+
+def _verify(tasks, datasets_dir: str | None, dataset_source: str | None) -> int:
+    """One line per task: its data checked against its fingerprint; the number of failures."""
+    from harness.data.fingerprints import DatasetContentMismatch, verify_content
+    from harness.data.hub import DatasetUnavailable, DataSource
+
+    source = DataSource.from_env(datasets_dir, dataset_source, verify_data=True)
+    failed = 0
+    for task in tasks:
+        try:
+            check = verify_content(task, source)
+        except DatasetContentMismatch as err:
+            failed += 1
+            print(f"MISMATCH        {task.name}: {err}")
+            continue
+        except DatasetUnavailable as err:
+            failed += 1
+            print(f"UNREACHABLE     {task.name}: {err}")
+            continue
+        label = {"verified": "ok", "exempt": "exempt"}.get(check.status, check.status)
+        print(f"{label:<15} {task.name}: {check.message}")
+    print(f"{len(tasks) - failed} of {len(tasks)} tasks without a content problem; {failed} failed")
+    return failed
+
+
+def _snapshot(tasks, root: str) -> int:
+    from huggingface_hub import snapshot_download
+
     refs = {t.dataset for t in tasks if not t.dataset.path.startswith("mieb-offline/")}
     failed = 0
     for ref in sorted(refs, key=lambda r: r.path):
-        target = Path(args.target, *ref.path.split("/"))
+        target = Path(root, *ref.path.split("/"))
         try:
             snapshot_download(ref.path, repo_type="dataset", revision=ref.revision, local_dir=str(target))
             print(f"ok    {ref.path}@{ref.revision[:10]} -> {target}")
@@ -300,7 +354,7 @@ def _download(args: argparse.Namespace, _: list[str]) -> int:
                 f"FAIL  {ref.path}@{ref.revision}: {type(err).__name__}: {str(err).splitlines()[0][:200]}",
                 file=sys.stderr,
             )
-    return 1 if failed else 0
+    return failed
 
 
 def _is_offline(task) -> bool:

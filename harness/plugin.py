@@ -55,6 +55,8 @@ class Settings:
     batch_timeout: float | None = None
     ray: str | None = None
     ray_cpus: int | None = None
+    # False: tasks run without checking their data against the reference's counts (--no-verify-data).
+    verify_data: bool = True
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -86,6 +88,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="published: the dataset revisions the published scores used (default); mteb2: the mteb/ copies "
         "mteb 2.x loads, with its loader conventions (published scores then reported, not asserted) "
         "[env MIEB_DATASET_SOURCE]",
+    )
+    group.addoption(
+        "--no-verify-data",
+        action="store_true",
+        default=os.environ.get("MIEB_VERIFY_DATA", "1").strip().lower() in {"0", "false", "no", "off"},
+        help="do not check each task's data against the counts the reference scored (runs then report "
+        "'dataset content not verified') [env MIEB_VERIFY_DATA=0]",
     )
     group.addoption(
         "--results-dir", default="results", metavar="DIR", help="where result JSON files go (default: results)"
@@ -229,6 +238,7 @@ def pytest_configure(config: pytest.Config) -> None:
         batch_timeout=option.batch_timeout,
         ray=option.ray,
         ray_cpus=option.ray_cpus,
+        verify_data=not option.no_verify_data,
     )
     config.stash[settings_key] = settings
     collector = ResultsCollector()
@@ -481,7 +491,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if settings.models:
         baseline = config.stash.get(baseline_key, None)
         gate = f"; gated on baseline {baseline.describe()}" if baseline is not None else ""
-        return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}{gate}"
+        content = "" if settings.verify_data else "; dataset content not verified (--no-verify-data)"
+        return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}{gate}{content}"
     return "mieb: benchmark cases not collected; choose a model with --model NAME (e.g. --model clip)"
 
 
@@ -494,6 +505,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section("mieb results")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
+    if not config.stash[settings_key].verify_data:
+        terminalreporter.write_line("mieb: dataset content not verified (--no-verify-data): counts never compared")
     from harness.ci_surfaces import write_step_summary
 
     if hasattr(config, "workerinput"):

@@ -9,12 +9,14 @@ without redoing work; missing cells are computed and merged.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.aggregate import aggregate_subsets
 from harness.cache import EmbeddingCache, default_cache_dir
+from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
 from harness.data.sources import task_for_source
 from harness.encode import EncodeEngine
@@ -29,6 +31,10 @@ class TaskSkipped(Exception):
     """The task cannot run on this model (e.g. it needs a modality the model lacks)."""
 
 
+class DataNotVerifiedWarning(UserWarning):
+    """A task ran on data whose content has no reference fingerprint to be checked against."""
+
+
 class ResultsNotWritable(OSError):
     """The results folder cannot be written; raised before any encoding work is done."""
 
@@ -38,6 +44,8 @@ class RunOutcome:
     result: TaskResult
     path: Path
     reused: bool
+    # What the content check of the task's data found (``harness.data.fingerprints``); empty: not run.
+    content_check: str = ""
 
 
 def build_engine(
@@ -120,6 +128,14 @@ def run_task(
     if task.aggregate_of:
         return _run_aggregate(task, engine, source, results_dir, path, previous, overwrite)
 
+    todo_splits = [
+        s for s in splits or task.eval_splits if previous is None or any(not previous.entry(s, b) for b in wanted)
+    ]
+    check = None
+    if todo_splits:  # the data is checked before anything is encoded
+        check = verify_content(task, source, splits=todo_splits, subsets=wanted)
+        if check.status == "no fingerprint":
+            warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
     scores = {split: list(previous.scores.get(split, [])) if previous else [] for split in task.eval_splits}
     elapsed = previous.evaluation_time if previous else 0.0
     computed = False
@@ -139,7 +155,8 @@ def run_task(
     result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
     if computed or previous is None:
         _writable(path, lambda: write_result(path, result))
-    return RunOutcome(result if computed else previous, path, reused=not computed)
+    checked = f"{check.status}: {check.message}" if check else ""
+    return RunOutcome(result if computed else previous, path, reused=not computed, content_check=checked)
 
 
 def _writable(path: Path, write: Callable[[], None]) -> None:

@@ -37,15 +37,22 @@ class DataSource:
     datasets_dir: str | None = None
     # Which copy of each dataset tasks read (``harness.data.sources``): "published" or "mteb2".
     dataset_source: str = "published"
+    # Whether tasks check their data against the reference's counts before encoding
+    # (``harness.data.fingerprints``); None: as ``MIEB_VERIFY_DATA`` says (default yes).
+    verify_data: bool | None = None
 
     @classmethod
     def from_env(
-        cls, datasets_dir: str | os.PathLike[str] | None = None, dataset_source: str | None = None
+        cls,
+        datasets_dir: str | os.PathLike[str] | None = None,
+        dataset_source: str | None = None,
+        verify_data: bool | None = None,
     ) -> DataSource:
         from harness.data.sources import resolve_source
 
         chosen = datasets_dir or os.environ.get(DATASETS_DIR_ENV)
-        return cls(str(Path(chosen).expanduser().resolve()) if chosen else None, resolve_source(dataset_source))
+        folder = str(Path(chosen).expanduser().resolve()) if chosen else None
+        return cls(folder, resolve_source(dataset_source), verify_data)
 
     def local_path(self, ref: DatasetRef) -> Path | None:
         if self.datasets_dir is None:

@@ -41,6 +41,7 @@ def job_settings(model: str, settings: object) -> JobSettings:
         batch_timeout=settings.batch_timeout,
         languages=settings.selection.languages,
         subsets=settings.selection.subsets,
+        verify_data=settings.verify_data,
     )
 
 

@@ -51,6 +51,7 @@ class JobSettings:
     batch_timeout: float | None = None
     languages: tuple[str, ...] = ()  # harness.selection: mteb's languages= ...
     subsets: tuple[str, ...] = ()  # ... and hf_subsets=
+    verify_data: bool = True
 
     def task_view(self, task: TaskSpec) -> TaskSpec:
         """The task as this run reads it (its dataset source)."""
@@ -208,7 +209,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in previous.items():
             (folder / safe_path_part(name)).write_text(text)
-        source = DataSource.from_env(_datasets_dir(dataset, job), job.dataset_source)
+        source = DataSource.from_env(_datasets_dir(dataset, job), job.dataset_source, verify_data=job.verify_data)
         for task in group_tasks:
             try:
                 outcome = run_task(task, engine, source, scratch, overwrite=job.overwrite, subsets=job.subsets_of(task))

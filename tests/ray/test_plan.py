@@ -89,6 +89,7 @@ def test_every_option_that_decides_what_is_computed_reaches_the_workers(tmp_path
         fast_preprocess=True,
         selection=SubsetSelection.of(["deu"], ["en-de"]),
         batch_timeout=12.5,
+        verify_data=False,
         ray="local",
         ray_cpus=2,
     )
@@ -106,6 +107,7 @@ def test_every_option_that_decides_what_is_computed_reaches_the_workers(tmp_path
         "fast_preprocess": job.fast_preprocess,
         "selection": (job.languages, job.subsets) == (("deu",), ("en-de",)),
         "batch_timeout": job.batch_timeout == 12.5,
+        "verify_data": job.verify_data is False,
     }
     assert {f.name for f in fields(Settings)} == set(forwarded) | DRIVER_ONLY
     assert [name for name, ok in forwarded.items() if not ok] == []

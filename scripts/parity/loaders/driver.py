@@ -130,6 +130,27 @@ def compare_task(task: TaskSpec, ours: dict | str, record: dict) -> tuple[str, s
     return "identical", "; ".join(notes)
 
 
+def compare_counts(task: TaskSpec, source: DataSource, record: dict, version: str) -> str:
+    """Whether mieb's content-fingerprint counts of the snapshot equal the reference's own statistics of it."""
+    from harness.data.fingerprints import family_kind, observe, reference_fields
+
+    kind = family_kind(task)
+    differences = []
+    for cell, stats in (record.get("stats") or {}).items():
+        if "error" in stats:  # the reference's statistics code itself fails on this task
+            return f"not computable: reference statistics of {cell}: {stats['error'][:200]}"
+        expected = reference_fields(kind, stats, version)
+        split, subset = cell.split("/")
+        try:
+            found = observe(kind, source, task, split, subset)
+        except Exception as err:  # reported per task
+            return f"error: mieb counts of {cell}: {type(err).__name__}: {err}"
+        differences += [f"{cell} {k}: mieb {found[k]!r}, reference {v!r}" for k, v in expected.items() if found[k] != v]
+    if not record.get("stats"):
+        return "error: no reference statistics"
+    return "identical" if not differences else "differs: " + "; ".join(differences)[:400]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mteb1", default=os.environ.get("MIEB_MTEB1_PYTHON"), help="python with mteb 1.39.7")
@@ -203,6 +224,8 @@ def main() -> int:
         task = next(t for t in tasks if t.name == entry["name"])
         status, note = compare_task(task, ours[task.name], reference["tasks"][task.name])
         rows[task.name] = {"status": status, "note": note}
+        if "prerelease" not in entry:  # the pre-release loaders come without the statistics code
+            rows[task.name]["counts"] = compare_counts(task, source, reference["tasks"][task.name], "1.39.7")
     mteb2_version = None
     if args.mteb2:
         mteb2_rows, mteb2_version = run_mteb2(args.mteb2, tasks, work)
@@ -212,6 +235,7 @@ def main() -> int:
             elif row["status"] != "identical":
                 rows[name]["note"] = f"{rows[name]['note']} mteb2 source {row['note']}".strip()
             rows[name]["mteb2"] = row["status"]
+            rows[name]["mteb2_counts"] = row["counts"]
     for task in tasks:
         rows[task.name]["reference"] = task.reference_version
         rows[task.name]["in_lite"] = "MIEB(lite)" in task.benchmarks
@@ -236,7 +260,21 @@ def main() -> int:
     for name, row in rows.items():
         if row["status"] in bad or row.get("mteb2") in bad:
             print(f"  {row['status']:9} (mteb2: {row.get('mteb2', '-')}) {name}: {row['note']}")
-    return 1 if any(r["status"] in bad or r.get("mteb2") in bad for r in rows.values()) else 0
+    counted = [r.get("counts") for r in rows.values() if r.get("counts")]
+    print(
+        f"content-fingerprint counts vs the reference's statistics: {sum(c == 'identical' for c in counted)} of "
+        f"{len(counted)} tasks identical"
+    )
+    for name, row in rows.items():
+        for field in ("counts", "mteb2_counts"):
+            if row.get(field, "identical") != "identical":
+                print(f"  {field} {name}: {row[field]}")
+    counts_bad = any(
+        r.get(f, "identical").startswith(("differs", "error"))
+        for r in rows.values()
+        for f in ("counts", "mteb2_counts")
+    )
+    return 1 if counts_bad or any(r["status"] in bad or r.get("mteb2") in bad for r in rows.values()) else 0
 
 
 MTEB2_FAMILIES = ("zeroshot", "linear_probe", "clustering")
@@ -276,6 +314,7 @@ def run_mteb2(python: str, tasks: list[TaskSpec], work: Path) -> tuple[dict[str,
         rows[name] = {
             "status": status,
             "note": f"vs mteb {reference.get('mteb_version')}" + (f": {note}" if note else ""),
+            "counts": compare_counts(variant, source, reference["tasks"][name], str(reference.get("mteb_version"))),
         }
     return rows, reference.get("mteb_version")
 

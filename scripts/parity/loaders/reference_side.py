@@ -152,6 +152,21 @@ def task_inputs(task: Any, spec: dict) -> dict:
     return out
 
 
+def descriptive_stats(task: Any, spec: dict) -> dict:
+    """The reference's own descriptive statistics of each (split, subset), as its stats files hold them."""
+    compute = getattr(task, "_calculate_metrics_from_split", None) or task._calculate_descriptive_statistics_from_split
+    out: dict[str, Any] = {}
+    for split in spec["eval_splits"]:
+        for subset in spec["subsets"]:
+            try:
+                with label_files(spec.get("label_files", {})):
+                    stats = compute(split, hf_subset=None if subset == "default" else subset)
+                out[f"{split}/{subset}"] = json.loads(json.dumps(stats, default=str))
+            except Exception as err:  # reported per cell
+                out[f"{split}/{subset}"] = {"error": f"{type(err).__name__}: {err}"}
+    return out
+
+
 @contextlib.contextmanager
 def label_files(texts: dict[str, str]) -> Any:
     """Serve the named label files (``templates/<name>``) with the given text: the pre-release files."""
@@ -208,6 +223,7 @@ def main(manifest_path: str, out_path: str) -> None:
                 install_redirect()  # modules imported lazily by get_task
                 task.load_data()
                 record["inputs"] = task_inputs(task, spec)
+                record["stats"] = descriptive_stats(task, spec)
         except Exception as err:  # one task's failure is reported, the others still run
             record["error"] = f"{type(err).__name__}: {err}"
             record["traceback"] = traceback.format_exc()[-3000:]
