@@ -64,7 +64,6 @@ def tasks_and_source(data: str, work: Path) -> tuple[list[tuple[object, list[str
 
 def main_scores(model: object, tasks: list, source: object, results: Path, fast: bool) -> dict[str, float]:
     from harness.encode import EncodeEngine
-    from harness.encode_checks import ModelError
     from harness.runner import run_task
 
     engine = EncodeEngine(model, None, batch_size=32, num_workers=0, progress=False, fast_preprocess=fast)
@@ -74,7 +73,7 @@ def main_scores(model: object, tasks: list, source: object, results: Path, fast:
     for task, subsets in tasks:
         try:
             outcome = run_task(task, engine, source, results, overwrite=True, subsets=subsets)
-        except (ModelError, ValueError, TypeError) as err:  # e.g. a task the model's modalities skip
+        except Exception as err:  # one unscorable task (data, modalities) is reported, the rest go on
             print(f"  {task.name}: not scored ({type(err).__name__}: {err})")
             continue
         for split, entries in outcome.result.scores.items():
