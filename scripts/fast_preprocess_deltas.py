@@ -59,7 +59,8 @@ def tasks_and_source(data: str, work: Path) -> tuple[list[tuple[object, list[str
     if not (root / "tasks.json").exists():
         subprocess.run([sys.executable, str(REPO / "scripts/parity/build_datasets.py"), str(root)], check=True)
     manifest = json.loads((root / "tasks.json").read_text())
-    return [(get_task(name), info["subsets"]) for name, info in manifest.items()], DataSource.from_env(root)
+    # the parity data is laid out as mteb 2.x reads it (its paths, its BEIR configs)
+    return [(get_task(name), info["subsets"]) for name, info in manifest.items()], DataSource.from_env(root, "mteb2")
 
 
 def main_scores(model: object, tasks: list, source: object, results: Path, fast: bool) -> dict[str, float]:
