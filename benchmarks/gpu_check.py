@@ -10,7 +10,8 @@ Checks, on a randomly initialised ViT-B/32-size CLIP and a local CIFAR-style mir
    embeddings' cosine to the exact path's;
 6. the input-pipeline suite (``benchmarks/test_input_pipeline.py``: decode, decode+preprocess, full
    encode, bare forward, on CPU and CUDA), its JSON written as ``input_pipeline.json``.
-Writes ``gpu_check.json`` into the output folder and prints it.
+Writes ``gpu_check.json`` into the output folder and prints it; exit status 1 when a step failed,
+2 (with a "no CUDA device" message, before building anything) on a machine without CUDA.
 """
 
 from __future__ import annotations
@@ -211,9 +212,20 @@ def input_pipeline_suite(out: Path, report: dict) -> None:
     cmd = [sys.executable, "-m", "pytest", str(suite), "-s", "-q", "-p", "no:cacheprovider"]
     proc = subprocess.run([*cmd, f"--benchmark-json={out / 'input_pipeline.json'}"], capture_output=True, text=True)
     report["input_pipeline"] = {"exit": proc.returncode, "tail": proc.stdout[-3000:]}
+    if proc.returncode != 0:
+        raise RuntimeError(f"input-pipeline suite exited {proc.returncode}: {proc.stderr[-500:] or proc.stdout[-500:]}")
 
 
-def main() -> None:
+NO_CUDA = (
+    "no CUDA device: gpu_check.py checks the CUDA paths and needs one (torch {torch} sees none). "
+    "The CPU figures of the input pipeline: pytest benchmarks/test_input_pipeline.py -s"
+)
+
+
+def main() -> int:
+    if not torch.cuda.is_available():
+        print(NO_CUDA.format(torch=torch.__version__), file=sys.stderr)
+        return 2
     out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     out.mkdir(parents=True, exist_ok=True)
     report: dict = {
@@ -240,7 +252,8 @@ def main() -> None:
             report.setdefault("errors", []).append(f"{type(err).__name__}: {err}")
         (out / "gpu_check.json").write_text(json.dumps(report, indent=1, default=str))
     print(json.dumps(report, indent=1, default=str))
+    return 1 if report.get("errors") else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,7 +10,9 @@ with PIL as ``datasets`` does and runs the model's own transform; ``fast_preproc
 tensors (JPEGs in one nvJPEG call on CUDA) and resizes, crops and normalises on the model's device
 (``harness.fast_preprocess``). On CUDA a prefetch thread moves batch n+1 to the device (pinned
 memory, non-blocking copies, a side stream) while batch n runs. Every batch's model output goes
-through ``BatchGuard.batch`` (harness.encode_checks).
+through ``BatchGuard.batch`` (harness.encode_checks). Texts are tokenised in the same prefetch
+thread, batch n+1 while batch n runs, for models that split ``tokenize`` from ``encode_tokens``;
+a text repeated within one call is tokenised and encoded once.
 """
 
 from __future__ import annotations
@@ -182,13 +184,20 @@ class EncodeEngine:
         return self._cached({"kind": "image", **source.cache_identity()}, label, lambda: self._encode_images(source))
 
     def texts(self, texts: Sequence[str], label: str = "") -> np.ndarray:
-        """Embeddings of ``texts``, in order."""
+        """Embeddings of ``texts``, in order; a text repeated in ``texts`` is tokenised and encoded once."""
         texts = [str(t) for t in texts]
-        digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:32]
+        unique = list(dict.fromkeys(texts))  # first occurrences, in order: no repeats -> the same list
+        digest = hashlib.sha256("\x1f".join(unique).encode()).hexdigest()[:32]
         label = label or f"{len(texts)} texts"
-        return self._cached(
-            {"kind": "text", "texts": digest, "n": len(texts)}, label, lambda: self._encode_texts(texts)
+        if len(unique) < len(texts):
+            label = f"{label} ({len(unique)} unique)"
+        array = self._cached(
+            {"kind": "text", "texts": digest, "n": len(unique)}, label, lambda: self._encode_texts(unique)
         )
+        if len(unique) == len(texts):
+            return array
+        position = {text: i for i, text in enumerate(unique)}
+        return array[[position[t] for t in texts]]
 
     def fused(self, texts: Sequence[str], images: ImageSource, label: str = "") -> np.ndarray:
         """Image+text embeddings: the model's own fusion, else the sum of both (reference behaviour)."""
@@ -256,13 +265,22 @@ class EncodeEngine:
         return _concat(chunks)
 
     def _encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Batches of ``texts`` through the model. A model that splits ``tokenize`` from
+        ``encode_tokens`` has batch n+1 tokenised in the prefetch thread while batch n runs (the
+        same batches, so the same token ids and embeddings as ``encode_texts``)."""
         from tqdm.auto import tqdm
 
+        batches = [texts[start : start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
+        tokenize = getattr(self.model, "tokenize", None)
+        encode_tokens = getattr(self.model, "encode_tokens", None)
+        bar = {"desc": "encode text", "unit": "batch", "disable": not self.progress, "leave": False}
         chunks = []
-        starts = range(0, len(texts), self.batch_size)
-        for start in tqdm(starts, desc="encode text", unit="batch", disable=not self.progress, leave=False):
-            batch = texts[start : start + self.batch_size]
-            chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
+        if not (callable(tokenize) and callable(encode_tokens)):
+            for batch in tqdm(batches, **bar):
+                chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
+            return _concat(chunks)
+        for n, tokens in tqdm(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), total=len(batches), **bar):
+            chunks.append(self.guard.batch(tokens.encode, encode_tokens, rows=n, kind="text"))
         return _concat(chunks)
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
@@ -274,6 +292,33 @@ class EncodeEngine:
             )
             start += n
         return _concat(chunks)
+
+
+class _Tokenized:
+    """Runs in the prefetch thread: a text batch -> (its size, its tokens or the tokenizer's error).
+
+    The error is raised inside the guarded encode call, so a failing tokenizer fails its case with
+    a message naming the model and the batch, as a failing forward does."""
+
+    def __init__(self, tokenize: Any):
+        self.tokenize = tokenize
+
+    def __call__(self, batch: list[str]) -> tuple[int, _Tokens]:
+        try:
+            return len(batch), _Tokens(self.tokenize(batch), None)
+        except Exception as err:
+            return len(batch), _Tokens(None, err)
+
+
+@dataclass
+class _Tokens:
+    tokens: Any
+    error: Exception | None
+
+    def encode(self, encode_tokens: Any) -> Any:
+        if self.error is not None:
+            raise self.error
+        return encode_tokens(self.tokens)
 
 
 def _concat(chunks: list[np.ndarray]) -> np.ndarray:

@@ -7,7 +7,9 @@ An encoder turns images and texts into embeddings. The harness drives it in batc
   ``encode_images`` receives a list of RGB PIL images. ``preprocess_batch(images)`` (optional,
   with ``preprocess``) does the same for a whole batch in one call; it must equal stacking
   ``preprocess`` outputs.
-- ``encode_texts(list[str])`` embeds texts.
+- ``encode_texts(list[str])`` embeds texts. ``tokenize(list[str])`` with ``encode_tokens(tokens)``
+  (optional, both) split it in two, ``encode_tokens(tokenize(texts)) == encode_texts(texts)``: the
+  harness then tokenises batch n+1 in its prefetch thread while batch n runs.
 - ``encode_fused(texts, images)`` (optional) embeds image+text pairs; by default the harness sums
   the unnormalised text and image embeddings, as the reference CLIP-family wrappers do.
 - ``similarity(a, b)`` (optional) overrides cosine similarity for retrieval.

@@ -49,11 +49,20 @@ class HFCLIPEncoder(TorchEncoder):
         pixel_values = self.pixels.finish(pixel_values, self.device)
         return _features(self.model.get_image_features(pixel_values=pixel_values))
 
-    def _texts(self, texts: list[str]) -> Any:
-        tokens = self.processor.tokenizer(
+    def tokenize(self, texts: list[str]) -> Any:
+        """Token tensors on the CPU (the harness calls this ahead of the forward, in a thread)."""
+        return self.processor.tokenizer(
             texts, padding=self.text_padding, truncation=True, max_length=self.max_length, return_tensors="pt"
-        ).to(self.device)
-        return _features(self.model.get_text_features(**tokens))
+        )
+
+    def encode_tokens(self, tokens: Any) -> Any:
+        return self._run(self._tokens, tokens)
+
+    def _texts(self, texts: list[str]) -> Any:
+        return self._tokens(self.tokenize(texts))
+
+    def _tokens(self, tokens: Any) -> Any:
+        return _features(self.model.get_text_features(**tokens.to(self.device)))
 
 
 def from_pretrained(class_name: str, source: str, meta: ModelMeta, trust_remote_code: bool) -> Any:

@@ -204,11 +204,15 @@ class MiniLMText:
         self.device = device
 
     def __call__(self, texts: list[str]) -> Any:
+        return self.embed(self.tokenize(texts))
+
+    def tokenize(self, texts: list[str]) -> Any:
+        return self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+
+    def embed(self, tokens: Any) -> Any:
         import torch
 
-        tokens = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-        ).to(self.device)
+        tokens = tokens.to(self.device)
         hidden = self.model(**tokens).last_hidden_state
         mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -260,6 +264,13 @@ class OfflineCLIP(TorchEncoder):
             return pooled
         weight, bias = self.head
         return pooled @ weight + bias
+
+    def tokenize(self, texts: list[str]) -> Any:
+        """Token tensors on the CPU (the harness calls this ahead of the forward, in a thread)."""
+        return self.text_tower.tokenize(texts)
+
+    def encode_tokens(self, tokens: Any) -> Any:
+        return self._run(self.text_tower.embed, tokens)
 
     def _texts(self, texts: list[str]) -> Any:
         return self.text_tower(texts)

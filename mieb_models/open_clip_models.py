@@ -51,8 +51,18 @@ class OpenCLIPEncoder(TorchEncoder):
             images = torch.stack([self.preprocess(image) for image in images]).to(self.device)
         return self.model.encode_image(images)
 
+    def tokenize(self, texts: list[str]) -> Any:
+        """Token ids on the CPU (the harness calls this ahead of the forward, in a thread)."""
+        return self.tokenizer(texts)
+
+    def encode_tokens(self, tokens: Any) -> Any:
+        return self._run(self._tokens, tokens)
+
     def _texts(self, texts: list[str]) -> Any:
-        return self.model.encode_text(self.tokenizer(texts).to(self.device))
+        return self._tokens(self.tokenize(texts))
+
+    def _tokens(self, tokens: Any) -> Any:
+        return self.model.encode_text(tokens.to(self.device))
 
 
 def download_open_clip(repo_id: str, revision: str | None) -> Path:

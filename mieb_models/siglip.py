@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mieb_models.base import ModelMeta, TorchEncoder
-from mieb_models.clip_hf import HFCLIPEncoder, _features, from_pretrained, transformers_loader
+from mieb_models.clip_hf import HFCLIPEncoder, from_pretrained, transformers_loader
 
 UNBOUNDED = 10**6  # tokenizers report a huge model_max_length when none is configured
 
@@ -26,9 +26,6 @@ class SiglipEncoder(HFCLIPEncoder):
 
     model_class = "AutoModel"
     text_padding: str | bool = "max_length"
-
-    def _texts(self, texts: list[str]) -> Any:
-        return _features(self.model.get_text_features(**self.tokenize(texts).to(self.device)))
 
     def tokenize(self, texts: list[str]) -> Any:
         """The processor's own text call, as the reference makes it; capped at the position limit."""

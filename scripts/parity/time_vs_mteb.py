@@ -1,6 +1,6 @@
 """Wall time of mteb 2.x vs mieb on the CIFAR10 trio: same model, same local data, same machine.
 
-    .venv/bin/python scripts/parity/time_vs_mteb.py /path/to/mteb/python [WORKDIR]
+    .venv/bin/python scripts/parity/time_vs_mteb.py /path/to/mteb/python [WORKDIR] [--rounds N]
 
 Builds once into WORKDIR (default: a fresh temporary folder) the checkpoint and data of
 ``benchmarks/test_cifar_trio_speed.py``: a randomly initialised ViT-B/32-size transformers CLIP and
@@ -14,6 +14,9 @@ process with a fresh ``HF_DATASETS_CACHE``:
   encode_kwargs={"batch_size": 32})`` on mteb's own task objects pointed at the local folder;
 * mieb: ``harness.api.evaluate(get_model(<dir>, device="cpu"), tasks, ..., cache_dir=<empty>,
   overwrite=True)``; then once more warm (the embedding and datasets caches of that run kept).
+
+``--rounds N`` repeats the three runs N times interleaved (mteb, mieb, warm mieb, mteb, ...) and
+prints each round's ratios and their spread: on a shared machine one round says little.
 
 Model loading and task lookup are outside the timed part on both sides; everything else (data
 loading, preprocessing, encoding, evaluation) is inside. Both sides also count the images/texts
@@ -279,10 +282,16 @@ def main() -> None:
         side, work, out = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
         {"mteb": side_mteb, "mieb": side_mieb}[side](work, out)
         return
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    rounds = 1
+    if "--rounds" in args:
+        at = args.index("--rounds")
+        rounds = int(args[at + 1])
+        del args[at : at + 2]
+    if not args:
         raise SystemExit(__doc__)
-    mteb_python = sys.argv[1]
-    work = Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="mieb-vs-mteb."))
+    mteb_python = args[0]
+    work = Path(args[1]).resolve() if len(args) > 1 else Path(tempfile.mkdtemp(prefix="mieb-vs-mteb."))
     work.mkdir(parents=True, exist_ok=True)
     for key, value in {
         "HF_HUB_OFFLINE": "1",
@@ -294,15 +303,26 @@ def main() -> None:
         os.environ.setdefault(key, value)
     print(f"== building checkpoint and data in {work}", flush=True)
     build(work)
-    mteb = run_side("mteb", mteb_python, work)
-    mieb = run_side("mieb", sys.executable, work)
-    warm = run_side("mieb", sys.executable, work, warm=True)
-    (work / "summary.json").write_text(json.dumps({"mteb": mteb, "mieb": mieb, "mieb_warm": warm}, indent=1))
-    report(mteb, mieb)
+    runs = []
+    for i in range(rounds):  # interleaved, so a change in the machine's load hits both sides alike
+        print(f"== round {i + 1}/{rounds}", flush=True)
+        mteb = run_side("mteb", mteb_python, work)
+        mieb = run_side("mieb", sys.executable, work)
+        warm = run_side("mieb", sys.executable, work, warm=True)
+        runs.append({"mteb": mteb, "mieb": mieb, "mieb_warm": warm})
+    (work / "summary.json").write_text(json.dumps(runs, indent=1))
+    report(runs[-1]["mteb"], runs[-1]["mieb"])
+    print("\nper round: mieb/mteb wall time, cold and warm (embedding and datasets caches of the cold run kept)")
+    cold = [r["mieb"]["seconds"] / r["mteb"]["seconds"] for r in runs]
+    warm = [r["mieb_warm"]["seconds"] / r["mteb"]["seconds"] for r in runs]
+    for i, r in enumerate(runs):
+        print(
+            f"  round {i + 1}: mteb {r['mteb']['seconds']:.1f}s, mieb {r['mieb']['seconds']:.1f}s, "
+            f"warm mieb {r['mieb_warm']['seconds']:.1f}s -> cold {cold[i]:.3f}, warm {warm[i]:.3f}"
+        )
     print(
-        f"\nwarm mieb (embedding and datasets caches from the cold run): {warm['seconds']:.1f}s, "
-        f"mieb/mteb {warm['seconds'] / mteb['seconds']:.3f} (mteb: its one cold run above; cold mieb/mteb "
-        f"{mieb['seconds'] / mteb['seconds']:.3f})"
+        f"  cold {min(cold):.3f}..{max(cold):.3f} (mean {sum(cold) / rounds:.3f}), "
+        f"warm {min(warm):.3f}..{max(warm):.3f} (mean {sum(warm) / rounds:.3f})"
     )
 
 
