@@ -1,6 +1,6 @@
 """ImageClustering: MiniBatchKMeans on image embeddings, scored by NMI (5 tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 
 CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(

@@ -2,7 +2,7 @@
 
 from types import MappingProxyType
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 
 COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(

@@ -3,7 +3,7 @@ the multilabel VOC2007 (k-NN, lrap)."""
 
 from types import MappingProxyType
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 
 LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(

@@ -1,6 +1,6 @@
 """Any2AnyMultilingualRetrieval: text-to-image search per language subset (3 tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 from mieb_tasks._subsets import subsets
 
 MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (

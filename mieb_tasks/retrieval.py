@@ -1,6 +1,6 @@
 """Any2AnyRetrieval: exact dense search between text, image and fused image+text sides (45 tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 
 RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(

@@ -1,6 +1,6 @@
 """VisionCentricQA: multiple choice as reranking of each query's own candidates (BLINK, CV-Bench)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 
 VISION_QA_TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(

@@ -1,6 +1,6 @@
 """VisualSTS: rendered sentence pairs compared as images (STS12-16, STS17, STS-b; raw and aggregate tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 from mieb_tasks._subsets import subsets
 
 VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (

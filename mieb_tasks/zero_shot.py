@@ -1,6 +1,6 @@
 """ZeroShotClassification: images scored against one text prompt per class (23 tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 from mieb_tasks._prompts import EUROSAT_NAMES, fixed, sun397_prompts, template
 
 ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (

@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline import BUILDER_VERSION, ORG
 from harness.offline._common import Configs, _seed
 from harness.offline.classification import build_animal_mnist, build_emoji_categories, build_fashion_mnist, build_mnist
 from harness.offline.documents import build_emoji_docs
 from harness.offline.retrieval import build_emoji_i2t, build_emoji_t2i, build_emoji_xm3600
 from harness.offline.shapes import build_shapes_aro, build_shapes_count, build_shapes_winoground
 from harness.offline.sts import build_emoji_sts, build_emoji_sts_multi
+from mieb_tasks.offline import BUILDER_VERSION, ORG
 
 STAMP = ".mieb-offline-stamp.json"
 
