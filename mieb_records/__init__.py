@@ -5,6 +5,7 @@ The bottom of the house: these modules import nothing of the project, so the cat
 """
 
 from mieb_records.errors import UnknownNameError
+from mieb_records.models import ModelMeta
 from mieb_records.tasks import Benchmark, DatasetRef, TaskSpec
 
-__all__ = ["Benchmark", "DatasetRef", "TaskSpec", "UnknownNameError"]
+__all__ = ["Benchmark", "DatasetRef", "ModelMeta", "TaskSpec", "UnknownNameError"]
