@@ -7,54 +7,15 @@ dataset (``ImageSource``) and are decoded later, in the encoder's worker process
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from harness.data.hub import DataSource
-from harness.encode import ImageSource
+from harness.data.records import ImagePairs, ImageSource, LabeledImages, PairSamples, RetrievalData, Side
 from harness.spec import TaskSpec
-
-
-@dataclass
-class LabeledImages:
-    images: ImageSource
-    labels: np.ndarray | list[list[Any]]
-    class_names: list[str] | None = None
-
-
-@dataclass
-class Side:
-    """One side of a retrieval task: ids plus texts and/or images, row-aligned."""
-
-    ids: list[str]
-    texts: list[str] | None = None
-    images: ImageSource | None = None
-
-
-@dataclass
-class RetrievalData:
-    queries: Side
-    corpus: Side
-    qrels: dict[str, dict[str, int]]
-    candidates: dict[str, list[str]] | None = None
-
-
-@dataclass
-class ImagePairs:
-    first: ImageSource
-    second: ImageSource
-    scores: np.ndarray
-
-
-@dataclass
-class PairSamples:
-    """Compositionality samples: one ImageSource per image column, one text list per text column."""
-
-    images: list[ImageSource]
-    texts: list[list[str]]
 
 
 def column(dataset: Any, name: str) -> list[Any]:
