@@ -107,7 +107,9 @@ class TaskSpec:
     aggregate_of: str | None = None
     drop_train_rows: tuple[int, ...] = ()
     description: str = ""
-    reference_dataset: DatasetRef | None = None
+    # The copy of the dataset mteb 2.x loads (``mteb/...``), read under ``--dataset-source mteb2``;
+    # None: that source reads ``dataset`` too.
+    mteb2_dataset: DatasetRef | None = None
     # Set when the published scores were computed under another protocol than this task runs
     # (mteb 1.x vs 2.x); such references are reported, never asserted.
     published_protocol_differs: str = ""
@@ -124,7 +126,7 @@ class TaskSpec:
     # (SugarCrepe: the reference serves split ``train`` as ``test``).
     split_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # Field overrides for ``--dataset-source mteb2`` (the ``mteb/`` copies mteb 2.x loads, with its
-    # loader conventions); the dataset itself is ``reference_dataset`` (or ``dataset``).
+    # loader conventions); the dataset itself is ``mteb2_dataset`` (or ``dataset``).
     mteb2: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

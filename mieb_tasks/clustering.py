@@ -13,7 +13,7 @@ CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         input_column="img",
-        reference_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
+        mteb2_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
     ),
     TaskSpec(
         name="CIFAR100Clustering",
@@ -26,7 +26,7 @@ CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         input_column="img",
         label_column="fine_label",
-        reference_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
+        mteb2_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
     ),
     TaskSpec(
         name="ImageNetDog15Clustering",
@@ -37,7 +37,7 @@ CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
         main_score="nmi",
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
-        reference_dataset=DatasetRef("mteb/imagenet-dog-15", "16b4f3ff0eba385e23756afc3fdefc460a5c3444"),
+        mteb2_dataset=DatasetRef("mteb/imagenet-dog-15", "16b4f3ff0eba385e23756afc3fdefc460a5c3444"),
     ),
     TaskSpec(
         name="ImageNet10Clustering",
@@ -48,7 +48,7 @@ CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
         main_score="nmi",
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
-        reference_dataset=DatasetRef("mteb/imagenet-10", "6ee8458695d029cc225d046deb33342dfca9d4ce"),
+        mteb2_dataset=DatasetRef("mteb/imagenet-10", "6ee8458695d029cc225d046deb33342dfca9d4ce"),
     ),
     TaskSpec(
         name="TinyImageNetClustering",
@@ -59,6 +59,6 @@ CLUSTERING_TASKS: tuple[TaskSpec, ...] = (
         main_score="nmi",
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
-        reference_dataset=DatasetRef("mteb/tiny-imagenet", "e04e259f646f750bd0bdb2a56c2a4577d89bee3d"),
+        mteb2_dataset=DatasetRef("mteb/tiny-imagenet", "e04e259f646f750bd0bdb2a56c2a4577d89bee3d"),
     ),
 )

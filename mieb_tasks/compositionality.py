@@ -17,7 +17,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         loader="image_text_pairs",
         image_columns=("images",),
         text_columns=("correct_caption", "hard_text_1", "hard_text_2", "hard_text_3", "hard_text_4"),
-        reference_dataset=DatasetRef("mteb/ARO-COCO-order", "53c20afc02a87fed8c0245dde2e00f054da4b861"),
+        mteb2_dataset=DatasetRef("mteb/ARO-COCO-order", "53c20afc02a87fed8c0245dde2e00f054da4b861"),
     ),
     TaskSpec(
         name="AROFlickrOrder",
@@ -31,7 +31,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         loader="image_text_pairs",
         image_columns=("images",),
         text_columns=("correct_caption", "hard_text_1", "hard_text_2", "hard_text_3", "hard_text_4"),
-        reference_dataset=DatasetRef("mteb/ARO-Flickr-Order", "e5d7f3502345b2c398a6645b4d09b44e650287bf"),
+        mteb2_dataset=DatasetRef("mteb/ARO-Flickr-Order", "e5d7f3502345b2c398a6645b4d09b44e650287bf"),
     ),
     TaskSpec(
         name="AROVisualAttribution",
@@ -45,7 +45,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         loader="image_text_pairs",
         image_columns=("image",),
         text_columns=("true_caption", "false_caption"),
-        reference_dataset=DatasetRef("mteb/ARO-Visual-Attribution", "25fe9b460426ff67cdb0608a737c94f8f49a901e"),
+        mteb2_dataset=DatasetRef("mteb/ARO-Visual-Attribution", "25fe9b460426ff67cdb0608a737c94f8f49a901e"),
     ),
     TaskSpec(
         name="AROVisualRelation",
@@ -59,7 +59,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         loader="image_text_pairs",
         image_columns=("image",),
         text_columns=("true_caption", "false_caption"),
-        reference_dataset=DatasetRef("mteb/ARO-Visual-Relation", "53c1115ab5871ab33b09d5bb8856236d46bdaf2d"),
+        mteb2_dataset=DatasetRef("mteb/ARO-Visual-Relation", "53c1115ab5871ab33b09d5bb8856236d46bdaf2d"),
     ),
     TaskSpec(
         name="SugarCrepe",
@@ -73,7 +73,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         loader="image_text_pairs",
         image_columns=("images",),
         text_columns=("caption", "negative_caption"),
-        reference_dataset=DatasetRef("mteb/SUGARCREPE_fmt", "e9e0e3ce40c94023c819d3413edb5d090ec9f0d8"),
+        mteb2_dataset=DatasetRef("mteb/SUGARCREPE_fmt", "e9e0e3ce40c94023c819d3413edb5d090ec9f0d8"),
         split_aliases=MappingProxyType({"test": "train"}),
     ),
     TaskSpec(
@@ -112,6 +112,6 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
             "false_image_9",
         ),
         text_columns=("text",),
-        reference_dataset=DatasetRef("mteb/imagecode-multi", "0a27b28e13841897d490a40fb88a003f04d7e314"),
+        mteb2_dataset=DatasetRef("mteb/imagecode-multi", "0a27b28e13841897d490a40fb88a003f04d7e314"),
     ),
 )

@@ -15,7 +15,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore_table",
-        reference_dataset=DatasetRef("mteb/arxivqa_test_subsampled_beir", "179762404662be6bf48c30b4fb2b2ef8c6891290"),
+        mteb2_dataset=DatasetRef("mteb/arxivqa_test_subsampled_beir", "179762404662be6bf48c30b4fb2b2ef8c6891290"),
         reference_version="pre-release MIEB (mteb 1.16.5, commit 088d1540)",
         mteb2=MappingProxyType({"loader": "vidore"}),
     ),
@@ -29,7 +29,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore_table",
-        reference_dataset=DatasetRef("mteb/docvqa_test_subsampled_beir", "e78cd130055fcb8d69bb0ff4115c4712a157f3d3"),
+        mteb2_dataset=DatasetRef("mteb/docvqa_test_subsampled_beir", "e78cd130055fcb8d69bb0ff4115c4712a157f3d3"),
         reference_version="pre-release MIEB (mteb 1.16.5, commit 088d1540)",
         mteb2=MappingProxyType({"loader": "vidore"}),
     ),
@@ -43,7 +43,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore_table",
-        reference_dataset=DatasetRef("mteb/infovqa_test_subsampled_beir", "74d396242cc281c021eeb38d0ee5f6f30afc1fad"),
+        mteb2_dataset=DatasetRef("mteb/infovqa_test_subsampled_beir", "74d396242cc281c021eeb38d0ee5f6f30afc1fad"),
         reference_version="pre-release MIEB (mteb 1.16.5, commit 088d1540)",
         mteb2=MappingProxyType({"loader": "vidore"}),
     ),
@@ -57,7 +57,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/tabfquad_test_subsampled_beir", "24a4541c4c461f5ff4f4af4e97ec820715281a06"),
+        mteb2_dataset=DatasetRef("mteb/tabfquad_test_subsampled_beir", "24a4541c4c461f5ff4f4af4e97ec820715281a06"),
     ),
     TaskSpec(
         name="VidoreTatdqaRetrieval",
@@ -69,7 +69,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore",
-        reference_dataset=DatasetRef("mteb/tatdqa_test_beir", "dc7924ec102addd7f85c1ccfdd8625848179f615"),
+        mteb2_dataset=DatasetRef("mteb/tatdqa_test_beir", "dc7924ec102addd7f85c1ccfdd8625848179f615"),
     ),
     TaskSpec(
         name="VidoreShiftProjectRetrieval",
@@ -81,7 +81,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore_table",
-        reference_dataset=DatasetRef("mteb/shiftproject_test_beir", "78e6f5ad3bbc1af50ae9c0f006f57462213269fb"),
+        mteb2_dataset=DatasetRef("mteb/shiftproject_test_beir", "78e6f5ad3bbc1af50ae9c0f006f57462213269fb"),
         reference_version="pre-release MIEB (mteb 1.16.5, commit 088d1540)",
         mteb2=MappingProxyType({"loader": "vidore"}),
     ),
@@ -97,7 +97,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="vidore",
-        reference_dataset=DatasetRef(
+        mteb2_dataset=DatasetRef(
             "mteb/syntheticDocQA_artificial_intelligence_test_beir", "12c5b7a81fc19d66f1844642acdb88e8ad79af16"
         ),
     ),
@@ -111,9 +111,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef(
-            "mteb/syntheticDocQA_energy_test_beir", "eda52c9a0519252cfaacb7ae5e5da516b7d4b8cb"
-        ),
+        mteb2_dataset=DatasetRef("mteb/syntheticDocQA_energy_test_beir", "eda52c9a0519252cfaacb7ae5e5da516b7d4b8cb"),
     ),
     TaskSpec(
         name="VidoreSyntheticDocQAGovernmentReportsRetrieval",
@@ -127,7 +125,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef(
+        mteb2_dataset=DatasetRef(
             "mteb/syntheticDocQA_government_reports_test_beir", "ec534abea699035a18f9fd76f215277de9db9600"
         ),
     ),
@@ -143,7 +141,7 @@ DOCUMENT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="vidore",
-        reference_dataset=DatasetRef(
+        mteb2_dataset=DatasetRef(
             "mteb/syntheticDocQA_healthcare_industry_test_beir", "81d53880628d641aaf7365f3b2e65f57c814ecca"
         ),
     ),

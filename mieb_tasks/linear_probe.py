@@ -32,7 +32,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
+        mteb2_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
         reference_version="2.26.24",
         source_differs=(
             "published scores read the loading script HuggingFaceM4/Caltech-101@851374102055782c84f89b1b4e9d128a6568847b (config with_background_category) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
@@ -50,7 +50,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         input_column="img",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
+        mteb2_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
     ),
     TaskSpec(
         name="CIFAR100",
@@ -65,7 +65,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="fine_label",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
+        mteb2_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
     ),
     TaskSpec(
         name="Country211",
@@ -80,7 +80,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/wds_country211", "c3875324cab4803fa6d3afcd5947a97c84fad4c6"),
+        mteb2_dataset=DatasetRef("mteb/wds_country211", "c3875324cab4803fa6d3afcd5947a97c84fad4c6"),
     ),
     TaskSpec(
         name="DTD",
@@ -93,7 +93,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/dtd", "96726183040de9e64a590d08eaac8de940dfcbdf"),
+        mteb2_dataset=DatasetRef("mteb/dtd", "96726183040de9e64a590d08eaac8de940dfcbdf"),
     ),
     TaskSpec(
         name="EuroSAT",
@@ -106,7 +106,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/eurosat-rgb", "da02b77448e750b3b034e0b5da008167b9706571"),
+        mteb2_dataset=DatasetRef("mteb/eurosat-rgb", "da02b77448e750b3b034e0b5da008167b9706571"),
     ),
     TaskSpec(
         name="FER2013",
@@ -121,7 +121,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/wds_fer2013", "d9cabab388cb32bc071a1601ef68cb2f70ca0ba7"),
+        mteb2_dataset=DatasetRef("mteb/wds_fer2013", "d9cabab388cb32bc071a1601ef68cb2f70ca0ba7"),
     ),
     TaskSpec(
         name="FGVCAircraft",
@@ -135,7 +135,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="variant",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/FGVCAircraft", "3ae0e4e94e37c610c26df758ec3255fa90d80e67"),
+        mteb2_dataset=DatasetRef("mteb/FGVCAircraft", "3ae0e4e94e37c610c26df758ec3255fa90d80e67"),
         reference_version="2.26.24",
         source_differs=(
             "published scores read the loading script HuggingFaceM4/FGVC-Aircraft@91860adfc9a09aabca5cddb5247442109b38e213 (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
@@ -152,7 +152,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/food101", "7cca05bfde8fdad4a9b39ed14a881c800cc1dca2"),
+        mteb2_dataset=DatasetRef("mteb/food101", "7cca05bfde8fdad4a9b39ed14a881c800cc1dca2"),
     ),
     TaskSpec(
         name="GTSRB",
@@ -167,7 +167,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/wds_gtsrb", "a8f4bb6c8b6f76f4bdc548a7f2979057e546ab44"),
+        mteb2_dataset=DatasetRef("mteb/wds_gtsrb", "a8f4bb6c8b6f76f4bdc548a7f2979057e546ab44"),
     ),
     TaskSpec(
         name="Imagenet1k",
@@ -182,7 +182,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/wds_imagenet1k", "b54c9af96641d8a2cba5d1144629c724de94ef76"),
+        mteb2_dataset=DatasetRef("mteb/wds_imagenet1k", "b54c9af96641d8a2cba5d1144629c724de94ef76"),
     ),
     TaskSpec(
         name="MNIST",
@@ -195,7 +195,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/mnist", "cf6afcbae72cc3bb1fc07a9480fe0d8e0b615fcd"),
+        mteb2_dataset=DatasetRef("mteb/mnist", "cf6afcbae72cc3bb1fc07a9480fe0d8e0b615fcd"),
     ),
     TaskSpec(
         name="OxfordFlowersClassification",
@@ -208,7 +208,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/oxford-flowers", "df976877feae05654b0fcd8b394baff731b00652"),
+        mteb2_dataset=DatasetRef("mteb/oxford-flowers", "df976877feae05654b0fcd8b394baff731b00652"),
     ),
     TaskSpec(
         name="OxfordPets",
@@ -235,7 +235,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/wds_vtab-pcam", "6544d35f2235ed00e2ac8494c09ff107f8af353c"),
+        mteb2_dataset=DatasetRef("mteb/wds_vtab-pcam", "6544d35f2235ed00e2ac8494c09ff107f8af353c"),
     ),
     TaskSpec(
         name="RESISC45",
@@ -248,7 +248,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/resisc45", "a5b7c0d47eb6544fb2ef0d380b9c105f3c6dc259"),
+        mteb2_dataset=DatasetRef("mteb/resisc45", "a5b7c0d47eb6544fb2ef0d380b9c105f3c6dc259"),
     ),
     TaskSpec(
         name="StanfordCars",
@@ -274,7 +274,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=8,
         n_experiments=10,
-        reference_dataset=DatasetRef("mteb/stl10", "2da456fe65204f88c2cb5e5ff17f85f442ef3eaa"),
+        mteb2_dataset=DatasetRef("mteb/stl10", "2da456fe65204f88c2cb5e5ff17f85f442ef3eaa"),
     ),
     TaskSpec(
         name="SUN397",
@@ -287,7 +287,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/sun397", "c684cff33166060e2ae05525a5c4abdf5e6d7bce"),
+        mteb2_dataset=DatasetRef("mteb/sun397", "c684cff33166060e2ae05525a5c4abdf5e6d7bce"),
     ),
     TaskSpec(
         name="UCF101",
@@ -300,7 +300,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         samples_per_label=16,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/ucf101", "e0618988874f6ffbf90af69fa6dccecb9be3deb3"),
+        mteb2_dataset=DatasetRef("mteb/ucf101", "e0618988874f6ffbf90af69fa6dccecb9be3deb3"),
     ),
     TaskSpec(
         name="VOC2007",
@@ -318,7 +318,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
         label_column="classes",
         samples_per_label=8,
         n_experiments=5,
-        reference_dataset=DatasetRef("mteb/VOC2007", "96d47458fb2f40713997b0ea271688c02bac840b"),
+        mteb2_dataset=DatasetRef("mteb/VOC2007", "96d47458fb2f40713997b0ea271688c02bac840b"),
         reference_version="2.26.24",
         source_differs=(
             "published scores read the loading script HuggingFaceM4/pascal_voc@dbafdb9e1506c9c419c5c4672e409463cd21ba50 (config voc2007_main) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"

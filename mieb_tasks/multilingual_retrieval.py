@@ -80,7 +80,7 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
             }
         ),
         loader="xm3600",
-        reference_dataset=DatasetRef("mteb/xm3600", "536cd45bbfe53de9b08c0483bb4a76a4bd3673fa"),
+        mteb2_dataset=DatasetRef("mteb/xm3600", "536cd45bbfe53de9b08c0483bb4a76a4bd3673fa"),
     ),
     TaskSpec(
         name="XFlickr30kCoT2IRetrieval",
@@ -104,6 +104,6 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
             }
         ),
         loader="xflickrco",
-        reference_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
+        mteb2_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
     ),
 )

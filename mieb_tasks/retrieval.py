@@ -13,7 +13,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/blink-it2i", "f399ecd9713a91c97d7e26ca3917d97b2d98b22a"),
+        mteb2_dataset=DatasetRef("mteb/blink-it2i", "f399ecd9713a91c97d7e26ca3917d97b2d98b22a"),
     ),
     TaskSpec(
         name="BLINKIT2TRetrieval",
@@ -25,7 +25,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/blink-it2t", "1ce9401bf888d851ee1b221dbb6bec718128ce00"),
+        mteb2_dataset=DatasetRef("mteb/blink-it2t", "1ce9401bf888d851ee1b221dbb6bec718128ce00"),
     ),
     TaskSpec(
         name="CIRRIT2IRetrieval",
@@ -37,7 +37,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_cirr_task7", "bb0713ed1ed136b2974fce68df7e26388040b650"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_cirr_task7", "bb0713ed1ed136b2974fce68df7e26388040b650"),
     ),
     TaskSpec(
         name="CUB200I2IRetrieval",
@@ -61,7 +61,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_edis_task2", "afc3409142cdf1adab05336dd1bc5fd3c0a659dc"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_edis_task2", "afc3409142cdf1adab05336dd1bc5fd3c0a659dc"),
     ),
     TaskSpec(
         name="Fashion200kI2TRetrieval",
@@ -73,7 +73,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_fashion200k_task3", "74e9e63bf8f802f8cfb4ba6e01f48efc4f49032c"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_fashion200k_task3", "74e9e63bf8f802f8cfb4ba6e01f48efc4f49032c"),
     ),
     TaskSpec(
         name="Fashion200kT2IRetrieval",
@@ -85,7 +85,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_fashion200k_task0", "725e5e2ccb114089e0070e83cdc94b83bc104d40"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_fashion200k_task0", "725e5e2ccb114089e0070e83cdc94b83bc104d40"),
     ),
     TaskSpec(
         name="FashionIQIT2IRetrieval",
@@ -97,7 +97,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_fashioniq_task7", "469fba95d895f129f1d297619835d724db01904d"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_fashioniq_task7", "469fba95d895f129f1d297619835d724db01904d"),
     ),
     TaskSpec(
         name="Flickr30kI2TRetrieval",
@@ -109,7 +109,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/flickr30ki2t", "e26fbfcb4532ab61e3c8512fdf3dd9008f2575bd"),
+        mteb2_dataset=DatasetRef("mteb/flickr30ki2t", "e26fbfcb4532ab61e3c8512fdf3dd9008f2575bd"),
     ),
     TaskSpec(
         name="Flickr30kT2IRetrieval",
@@ -143,7 +143,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/gld-v2", "04ec40ce10b27c291cbc329045ecdfd01e06c4a7"),
+        mteb2_dataset=DatasetRef("mteb/gld-v2", "04ec40ce10b27c291cbc329045ecdfd01e06c4a7"),
     ),
     TaskSpec(
         name="GLDv2I2TRetrieval",
@@ -155,7 +155,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/gld-v2-i2t", "20a4ca61738ba9ef70b3e1e7772ac9037286c085"),
+        mteb2_dataset=DatasetRef("mteb/gld-v2-i2t", "20a4ca61738ba9ef70b3e1e7772ac9037286c085"),
     ),
     TaskSpec(
         name="HatefulMemesI2TRetrieval",
@@ -167,7 +167,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="hateful_memes",
-        reference_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
+        mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     TaskSpec(
         name="HatefulMemesT2IRetrieval",
@@ -179,7 +179,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="hateful_memes",
-        reference_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
+        mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     TaskSpec(
         name="ImageCoDeT2IRetrieval",
@@ -191,7 +191,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/imagecode", "3d13625935ec7e207e7e870e33a033cf51d60626"),
+        mteb2_dataset=DatasetRef("mteb/imagecode", "3d13625935ec7e207e7e870e33a033cf51d60626"),
     ),
     TaskSpec(
         name="InfoSeekIT2ITRetrieval",
@@ -203,7 +203,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/InfoSeekIT2ITRetrieval", "3baeebfd742e4130d2a75a842740ebb31ea4e6e9"),
+        mteb2_dataset=DatasetRef("mteb/InfoSeekIT2ITRetrieval", "3baeebfd742e4130d2a75a842740ebb31ea4e6e9"),
     ),
     TaskSpec(
         name="InfoSeekIT2TRetrieval",
@@ -215,7 +215,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_infoseek_task6", "4510aa3b456b23f39564694e053e70492cc1de9f"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_infoseek_task6", "4510aa3b456b23f39564694e053e70492cc1de9f"),
     ),
     TaskSpec(
         name="MemotionI2TRetrieval",
@@ -227,7 +227,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="memotion",
-        reference_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
+        mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     TaskSpec(
         name="MemotionT2IRetrieval",
@@ -239,7 +239,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="memotion",
-        reference_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
+        mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     TaskSpec(
         name="METI2IRetrieval",
@@ -252,7 +252,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         skip_first_result=True,
-        reference_dataset=DatasetRef("mteb/met", "c4994f2da3df0a6e20a310048a04be49da7282c3"),
+        mteb2_dataset=DatasetRef("mteb/met", "c4994f2da3df0a6e20a310048a04be49da7282c3"),
     ),
     TaskSpec(
         name="MSCOCOI2TRetrieval",
@@ -264,7 +264,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_mscoco_task3", "ec63d7122301171948387e757351fabd193fc39f"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_mscoco_task3", "ec63d7122301171948387e757351fabd193fc39f"),
     ),
     TaskSpec(
         name="MSCOCOT2IRetrieval",
@@ -276,7 +276,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_mscoco_task0", "8dfc4d250094f4e241bcb93211d6c5fbc99bb0bd"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_mscoco_task0", "8dfc4d250094f4e241bcb93211d6c5fbc99bb0bd"),
     ),
     TaskSpec(
         name="NIGHTSI2IRetrieval",
@@ -288,7 +288,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_nights_task4", "c798fa2f5173dc9fe0c727fd0abfd2f94cbc2f23"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_nights_task4", "c798fa2f5173dc9fe0c727fd0abfd2f94cbc2f23"),
     ),
     TaskSpec(
         name="OVENIT2ITRetrieval",
@@ -300,7 +300,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_oven_task8", "619847759581b2e57dfc1d68e2dadedc9599b283"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_oven_task8", "619847759581b2e57dfc1d68e2dadedc9599b283"),
     ),
     TaskSpec(
         name="OVENIT2TRetrieval",
@@ -312,7 +312,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_oven_task6", "88994735625f4ebf646eaf42096f7ba204880ac2"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_oven_task6", "88994735625f4ebf646eaf42096f7ba204880ac2"),
     ),
     TaskSpec(
         name="ROxfordEasyI2IRetrieval",
@@ -325,7 +325,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-oxford-easy-multi", "063cf78b598275e0454311a329651eb708c6ccd7"),
+        mteb2_dataset=DatasetRef("mteb/r-oxford-easy-multi", "063cf78b598275e0454311a329651eb708c6ccd7"),
     ),
     TaskSpec(
         name="ROxfordMediumI2IRetrieval",
@@ -338,7 +338,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-oxford-medium-multi", "b2f6a469e6d8126872049711e24c191f40698b04"),
+        mteb2_dataset=DatasetRef("mteb/r-oxford-medium-multi", "b2f6a469e6d8126872049711e24c191f40698b04"),
     ),
     TaskSpec(
         name="ROxfordHardI2IRetrieval",
@@ -351,7 +351,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-oxford-hard-multi", "d9d88e44ebba295dc660a2c7b1ce618a7e953375"),
+        mteb2_dataset=DatasetRef("mteb/r-oxford-hard-multi", "d9d88e44ebba295dc660a2c7b1ce618a7e953375"),
     ),
     TaskSpec(
         name="RP2kI2IRetrieval",
@@ -364,7 +364,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
         skip_first_result=True,
-        reference_dataset=DatasetRef("mteb/rp2k", "03b56e190634e7138c906d67cb356900ee50c98f"),
+        mteb2_dataset=DatasetRef("mteb/rp2k", "03b56e190634e7138c906d67cb356900ee50c98f"),
     ),
     TaskSpec(
         name="RParisEasyI2IRetrieval",
@@ -377,7 +377,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-paris-easy-multi", "868eac192da81e6b8e478f4d30bdb8b4a24e871b"),
+        mteb2_dataset=DatasetRef("mteb/r-paris-easy-multi", "868eac192da81e6b8e478f4d30bdb8b4a24e871b"),
     ),
     TaskSpec(
         name="RParisMediumI2IRetrieval",
@@ -390,7 +390,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-paris-medium-multi", "43d85ffeec4bacbfc9e1fe047e1eaf61c36fd8d6"),
+        mteb2_dataset=DatasetRef("mteb/r-paris-medium-multi", "43d85ffeec4bacbfc9e1fe047e1eaf61c36fd8d6"),
     ),
     TaskSpec(
         name="RParisHardI2IRetrieval",
@@ -403,7 +403,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/r-paris-hard-multi", "8a96e2c66a1ad6d0035df60accba4838c9d4e79f"),
+        mteb2_dataset=DatasetRef("mteb/r-paris-hard-multi", "8a96e2c66a1ad6d0035df60accba4838c9d4e79f"),
     ),
     TaskSpec(
         name="SciMMIRI2TRetrieval",
@@ -415,7 +415,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="scimmir",
-        reference_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
+        mteb2_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     TaskSpec(
         name="SciMMIRT2IRetrieval",
@@ -427,7 +427,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="scimmir",
-        reference_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
+        mteb2_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     TaskSpec(
         name="SketchyI2IRetrieval",
@@ -439,7 +439,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/sketchy", "f9456d4ef865495dacd379c7f43925f4155831bf"),
+        mteb2_dataset=DatasetRef("mteb/sketchy", "f9456d4ef865495dacd379c7f43925f4155831bf"),
     ),
     TaskSpec(
         name="SOPI2IRetrieval",
@@ -452,7 +452,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         skip_first_result=True,
-        reference_dataset=DatasetRef("mteb/stanford-online-products", "9556adace66a20ac7ef034b6b9dd854c0ed9779f"),
+        mteb2_dataset=DatasetRef("mteb/stanford-online-products", "9556adace66a20ac7ef034b6b9dd854c0ed9779f"),
     ),
     TaskSpec(
         name="StanfordCarsI2IRetrieval",
@@ -476,7 +476,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/tu-berlin", "7f2a802146c499d092669f7874044dad96384b40"),
+        mteb2_dataset=DatasetRef("mteb/tu-berlin", "7f2a802146c499d092669f7874044dad96384b40"),
     ),
     TaskSpec(
         name="VisualNewsI2TRetrieval",
@@ -488,7 +488,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_visualnews_task3", "158d0c0ce9cdd4f292964393de7dd47dc3e87519"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_visualnews_task3", "158d0c0ce9cdd4f292964393de7dd47dc3e87519"),
     ),
     TaskSpec(
         name="VisualNewsT2IRetrieval",
@@ -500,7 +500,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_visualnews_task0", "6ba75433fbeb6a06d9fccb27031bcafdfb8b5de1"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_visualnews_task0", "6ba75433fbeb6a06d9fccb27031bcafdfb8b5de1"),
     ),
     TaskSpec(
         name="VizWizIT2TRetrieval",
@@ -512,7 +512,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/vizwiz", "c9a6f7bf3f5cbc8e76a29a423ba48d7b549b8d87"),
+        mteb2_dataset=DatasetRef("mteb/vizwiz", "c9a6f7bf3f5cbc8e76a29a423ba48d7b549b8d87"),
     ),
     TaskSpec(
         name="VQA2IT2TRetrieval",
@@ -524,7 +524,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/vqa-2", "cee84d52b243da575fa9ba71501a8433464a79a1"),
+        mteb2_dataset=DatasetRef("mteb/vqa-2", "cee84d52b243da575fa9ba71501a8433464a79a1"),
     ),
     TaskSpec(
         name="WebQAT2ITRetrieval",
@@ -536,7 +536,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_webqa_task2", "8a9243d504a2039b3467abdef2208a127a5c0737"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_webqa_task2", "8a9243d504a2039b3467abdef2208a127a5c0737"),
     ),
     TaskSpec(
         name="WebQAT2TRetrieval",
@@ -548,6 +548,6 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         modalities=("text",),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
-        reference_dataset=DatasetRef("mteb/mbeir_webqa_task1", "17d2f7d42f1b3ef9293fb545b9039fcec1deab91"),
+        mteb2_dataset=DatasetRef("mteb/mbeir_webqa_task1", "17d2f7d42f1b3ef9293fb545b9039fcec1deab91"),
     ),
 )

@@ -14,7 +14,7 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/blink-it2i-multi", "0418ecbea812ab97bda7eabe2c34065fdb81810f"),
+        mteb2_dataset=DatasetRef("mteb/blink-it2i-multi", "0418ecbea812ab97bda7eabe2c34065fdb81810f"),
     ),
     TaskSpec(
         name="BLINKIT2TMultiChoice",
@@ -27,7 +27,7 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         loader="beir",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/blink-it2t-multi", "772e1c8461c0dff10b32f52326d55a67f0d3ca94"),
+        mteb2_dataset=DatasetRef("mteb/blink-it2t-multi", "772e1c8461c0dff10b32f52326d55a67f0d3ca94"),
     ),
     TaskSpec(
         name="CVBenchCount",
@@ -40,7 +40,7 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="cvbench",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
+        mteb2_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
     ),
     TaskSpec(
         name="CVBenchRelation",
@@ -53,7 +53,7 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="cvbench",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
+        mteb2_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
     ),
     TaskSpec(
         name="CVBenchDepth",
@@ -66,7 +66,7 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="cvbench",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
+        mteb2_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
     ),
     TaskSpec(
         name="CVBenchDistance",
@@ -79,6 +79,6 @@ VISION_QA_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="cvbench",
         restrict_to_qrels=True,
-        reference_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
+        mteb2_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
     ),
 )

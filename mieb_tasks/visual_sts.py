@@ -14,7 +14,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="sts",
-        reference_dataset=DatasetRef("mteb/rendered-sts12", "16fabd3185c013b2e5e73f8b3343068e3d438689"),
+        mteb2_dataset=DatasetRef("mteb/rendered-sts12", "16fabd3185c013b2e5e73f8b3343068e3d438689"),
     ),
     TaskSpec(
         name="STS13VisualSTS",
@@ -26,7 +26,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="sts",
-        reference_dataset=DatasetRef("mteb/rendered-sts13", "576f4c4340b774e41704af9bcb003376e37241f3"),
+        mteb2_dataset=DatasetRef("mteb/rendered-sts13", "576f4c4340b774e41704af9bcb003376e37241f3"),
     ),
     TaskSpec(
         name="STS14VisualSTS",
@@ -38,7 +38,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="sts",
-        reference_dataset=DatasetRef("mteb/rendered-sts14", "0a54520fac778d76f3009f7cb7290ad4c7ffc678"),
+        mteb2_dataset=DatasetRef("mteb/rendered-sts14", "0a54520fac778d76f3009f7cb7290ad4c7ffc678"),
     ),
     TaskSpec(
         name="STS15VisualSTS",
@@ -50,7 +50,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         loader="sts",
-        reference_dataset=DatasetRef("mteb/rendered-sts15", "a842b71cb9e907ae28d1047a7b436464a7f01c16"),
+        mteb2_dataset=DatasetRef("mteb/rendered-sts15", "a842b71cb9e907ae28d1047a7b436464a7f01c16"),
     ),
     TaskSpec(
         name="STS16VisualSTS",
@@ -62,7 +62,7 @@ VISUAL_STS_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image",),
         benchmarks=("MIEB(Img)", "MIEB(Multilingual)", "MIEB(eng)"),
         loader="sts",
-        reference_dataset=DatasetRef("mteb/rendered-sts16", "655e604448c6d82015e7a6688a1f371a338e6781"),
+        mteb2_dataset=DatasetRef("mteb/rendered-sts16", "655e604448c6d82015e7a6688a1f371a338e6781"),
     ),
     TaskSpec(
         name="VisualSTS17Eng",

@@ -27,7 +27,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of a {}."),
-        reference_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
+        mteb2_dataset=DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
         reference_version="2.26.24",
         source_differs=(
             "published scores read the loading script HuggingFaceM4/Caltech-101@851374102055782c84f89b1b4e9d128a6568847b (config with_background_category) (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
@@ -45,7 +45,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         input_column="img",
         prompts=template("a photo of a {}."),
-        reference_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
+        mteb2_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
     ),
     TaskSpec(
         name="CIFAR100ZeroShot",
@@ -60,7 +60,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         input_column="img",
         label_column="fine_label",
         prompts=template("a photo of a {}."),
-        reference_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
+        mteb2_dataset=DatasetRef("mteb/cifar100", "ac5511f885f65fb75d31a9d8810a8440913f7721"),
     ),
     TaskSpec(
         name="CLEVRZeroShot",
@@ -77,7 +77,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         input_column="webp",
         label_column="cls",
         prompts=fixed("{} shapes.", ["very nearby", "nearby", "near", "", "distant", "very distant"]),
-        reference_dataset=DatasetRef(
+        mteb2_dataset=DatasetRef(
             "mteb/wds_vtab-clevr_closest_object_distance", "d2777bb7428d8d74d951b57de0bc2ca5408c4fd4"
         ),
     ),
@@ -94,7 +94,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         input_column="webp",
         label_column="cls",
         prompts=fixed("a picture of {} objects", ["three", "four", "five", "six", "seven", "eight", "nine", "ten"]),
-        reference_dataset=DatasetRef("mteb/wds_vtab-clevr_count_all", "2e31935f1deb7d22306d3bcb02b76c7cd87a10b3"),
+        mteb2_dataset=DatasetRef("mteb/wds_vtab-clevr_count_all", "2e31935f1deb7d22306d3bcb02b76c7cd87a10b3"),
     ),
     TaskSpec(
         name="Country211ZeroShot",
@@ -109,7 +109,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         prompts=template("a photo showing the country of {}."),
         label_names_file="Country211_labels.txt",
-        reference_dataset=DatasetRef("mteb/wds_country211", "c3875324cab4803fa6d3afcd5947a97c84fad4c6"),
+        mteb2_dataset=DatasetRef("mteb/wds_country211", "c3875324cab4803fa6d3afcd5947a97c84fad4c6"),
     ),
     TaskSpec(
         name="DTDZeroShot",
@@ -121,7 +121,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of {} texture."),
-        reference_dataset=DatasetRef("mteb/dtd", "96726183040de9e64a590d08eaac8de940dfcbdf"),
+        mteb2_dataset=DatasetRef("mteb/dtd", "96726183040de9e64a590d08eaac8de940dfcbdf"),
     ),
     TaskSpec(
         name="EuroSATZeroShot",
@@ -133,7 +133,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=fixed("a centered satellite photo of {}.", EUROSAT_NAMES),
-        reference_dataset=DatasetRef("mteb/eurosat-rgb", "da02b77448e750b3b034e0b5da008167b9706571"),
+        mteb2_dataset=DatasetRef("mteb/eurosat-rgb", "da02b77448e750b3b034e0b5da008167b9706571"),
     ),
     TaskSpec(
         name="FER2013ZeroShot",
@@ -149,7 +149,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         prompts=fixed(
             "a photo of a {} looking face.", ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
         ),
-        reference_dataset=DatasetRef("mteb/wds_fer2013", "d9cabab388cb32bc071a1601ef68cb2f70ca0ba7"),
+        mteb2_dataset=DatasetRef("mteb/wds_fer2013", "d9cabab388cb32bc071a1601ef68cb2f70ca0ba7"),
     ),
     TaskSpec(
         name="FGVCAircraftZeroShot",
@@ -163,7 +163,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         label_column="variant",
         prompts=template("a photo of a {}, a type of aircraft."),
-        reference_dataset=DatasetRef("mteb/FGVCAircraftZeroShot", "2d33d00400099b87bfec8b04f2876fb10ca07487"),
+        mteb2_dataset=DatasetRef("mteb/FGVCAircraftZeroShot", "2d33d00400099b87bfec8b04f2876fb10ca07487"),
         reference_version="2.26.24",
         source_differs=(
             "published scores read the loading script HuggingFaceM4/FGVC-Aircraft@91860adfc9a09aabca5cddb5247442109b38e213 (datasets<4 with trust_remote_code); datasets>=4 cannot run loading scripts, so this task reads the mteb 2.x parquet copy with mteb 2.26.24's loader"
@@ -180,7 +180,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)"),
         prompts=template("a photo of {}, a type of food."),
-        reference_dataset=DatasetRef("mteb/food101", "7cca05bfde8fdad4a9b39ed14a881c800cc1dca2"),
+        mteb2_dataset=DatasetRef("mteb/food101", "7cca05bfde8fdad4a9b39ed14a881c800cc1dca2"),
     ),
     TaskSpec(
         name="GTSRBZeroShot",
@@ -195,7 +195,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         prompts=template("a close up photo of a '{}' traffic sign."),
         label_names_file="GTSRB_labels.txt",
-        reference_dataset=DatasetRef("mteb/wds_gtsrb", "a8f4bb6c8b6f76f4bdc548a7f2979057e546ab44"),
+        mteb2_dataset=DatasetRef("mteb/wds_gtsrb", "a8f4bb6c8b6f76f4bdc548a7f2979057e546ab44"),
     ),
     TaskSpec(
         name="Imagenet1kZeroShot",
@@ -210,7 +210,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         prompts=template("a photo of {}."),
         label_names_file="Imagenet1k_labels.txt",
-        reference_dataset=DatasetRef("mteb/wds_imagenet1k", "b54c9af96641d8a2cba5d1144629c724de94ef76"),
+        mteb2_dataset=DatasetRef("mteb/wds_imagenet1k", "b54c9af96641d8a2cba5d1144629c724de94ef76"),
     ),
     TaskSpec(
         name="MNISTZeroShot",
@@ -222,7 +222,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of the number: '{}'."),
-        reference_dataset=DatasetRef("mteb/mnist", "cf6afcbae72cc3bb1fc07a9480fe0d8e0b615fcd"),
+        mteb2_dataset=DatasetRef("mteb/mnist", "cf6afcbae72cc3bb1fc07a9480fe0d8e0b615fcd"),
     ),
     TaskSpec(
         name="OxfordPetsZeroShot",
@@ -249,7 +249,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         label_column="cls",
         prompts=template("histopathology image of {}"),
         label_names_file="PatchCamelyon_labels.txt",
-        reference_dataset=DatasetRef("mteb/wds_vtab-pcam", "6544d35f2235ed00e2ac8494c09ff107f8af353c"),
+        mteb2_dataset=DatasetRef("mteb/wds_vtab-pcam", "6544d35f2235ed00e2ac8494c09ff107f8af353c"),
     ),
     TaskSpec(
         name="RenderedSST2",
@@ -264,7 +264,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         input_column="png",
         label_column="cls",
         prompts=fixed("{}", ["a negative review of a movie", "a positive review of a movie"]),
-        reference_dataset=DatasetRef("mteb/wds_renderedsst2", "c10537bc389e9741a27f7b14767bd42f2b77476b"),
+        mteb2_dataset=DatasetRef("mteb/wds_renderedsst2", "c10537bc389e9741a27f7b14767bd42f2b77476b"),
     ),
     TaskSpec(
         name="RESISC45ZeroShot",
@@ -276,7 +276,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("satellite imagery of {}."),
-        reference_dataset=DatasetRef("mteb/resisc45", "a5b7c0d47eb6544fb2ef0d380b9c105f3c6dc259"),
+        mteb2_dataset=DatasetRef("mteb/resisc45", "a5b7c0d47eb6544fb2ef0d380b9c105f3c6dc259"),
     ),
     TaskSpec(
         name="StanfordCarsZeroShot",
@@ -299,7 +299,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of a {}."),
-        reference_dataset=DatasetRef("mteb/stl10", "2da456fe65204f88c2cb5e5ff17f85f442ef3eaa"),
+        mteb2_dataset=DatasetRef("mteb/stl10", "2da456fe65204f88c2cb5e5ff17f85f442ef3eaa"),
     ),
     TaskSpec(
         name="SUN397ZeroShot",
@@ -311,7 +311,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=sun397_prompts,
-        reference_dataset=DatasetRef("mteb/sun397", "c684cff33166060e2ae05525a5c4abdf5e6d7bce"),
+        mteb2_dataset=DatasetRef("mteb/sun397", "c684cff33166060e2ae05525a5c4abdf5e6d7bce"),
     ),
     TaskSpec(
         name="UCF101ZeroShot",
@@ -323,6 +323,6 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
         modalities=("image", "text"),
         benchmarks=("MIEB(Multilingual)", "MIEB(eng)"),
         prompts=template("a photo of {}"),
-        reference_dataset=DatasetRef("mteb/ucf101", "e0618988874f6ffbf90af69fa6dccecb9be3deb3"),
+        mteb2_dataset=DatasetRef("mteb/ucf101", "e0618988874f6ffbf90af69fa6dccecb9be3deb3"),
     ),
 )

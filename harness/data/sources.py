@@ -34,7 +34,7 @@ def task_for_source(task: TaskSpec, source: str | None = DEFAULT_SOURCE) -> Task
     if task.aggregate_of is not None:
         return task
     fields = {
-        "dataset": task.reference_dataset or task.dataset,
+        "dataset": task.mteb2_dataset or task.dataset,
         "reference_version": MTEB2_VERSION,
         "source_differs": "dataset source mteb2: the published scores were computed on the published source",
         **dict(task.mteb2),
