@@ -58,6 +58,9 @@ BENCHMARK_MARKERS: Mapping[str, str] = MappingProxyType(
 
 DEFAULT_K_VALUES: tuple[int, ...] = (1, 3, 5, 10, 20, 100, 1000)
 
+# The mteb 2.x release whose loaders and conventions ``reference_version`` names for the 2.x copies.
+MTEB2_VERSION = "2.26.24"
+
 
 @dataclass(frozen=True)
 class DatasetRef:

@@ -12,11 +12,11 @@ import os
 from dataclasses import replace
 
 from harness.spec import TaskSpec
+from mieb_records.tasks import MTEB2_VERSION
 
 DATASET_SOURCES: tuple[str, ...] = ("published", "mteb2")
 DEFAULT_SOURCE = "published"
 DATASET_SOURCE_ENV = "MIEB_DATASET_SOURCE"
-MTEB2_VERSION = "2.26.24"
 
 
 def resolve_source(name: str | None) -> str:
