@@ -102,7 +102,8 @@ def test_a_decode(benchmark, jpeg_images, device: str, path: str) -> None:
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_b_decode_preprocess(benchmark, checkpoint, jpeg_images, device: str, path: str) -> None:
-    from harness.encode import EncodeEngine, ImageSource, _ImageBatches
+    from harness.data.records import ImageSource
+    from harness.encode import EncodeEngine, _ImageBatches
 
     model = _model(checkpoint, device)
     engine = EncodeEngine(model, None, batch_size=32, num_workers=0, progress=False, fast_preprocess=path == "fast")
@@ -132,7 +133,8 @@ def test_b_decode_preprocess(benchmark, checkpoint, jpeg_images, device: str, pa
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_c_full_encode(benchmark, checkpoint, jpeg_images, device: str, path: str) -> None:
-    from harness.encode import EncodeEngine, ImageSource
+    from harness.data.records import ImageSource
+    from harness.encode import EncodeEngine
 
     model = _model(checkpoint, device)
     engine = EncodeEngine(model, None, batch_size=32, progress=False, fast_preprocess=path == "fast")

@@ -36,8 +36,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The model API imports torch-free registry code that itself imports harness.spec; loading
-    # it lazily keeps ``import harness`` light and free of import cycles.
+    # The model API pulls in the runner, the encode engine and the data layer; loading it on first
+    # use keeps ``import harness`` to the records and their queries.
     if name in {"evaluate", "get_model"}:
         from harness import api
 

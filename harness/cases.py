@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from harness.plugin import RESULT_PROPERTY, Settings, cluster_key
+from harness.plugin import RESULT_PROPERTY, cluster_key
+from harness.plugin_options import Settings
 from harness.spec import TaskSpec
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from harness import imageio
 from harness.cache import EmbeddingCache
+from harness.data.records import ImageSource
 from harness.encode_checks import BatchGuard, ModelOutputError
 from harness.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
 from harness.prefetch import DevicePrefetcher
@@ -38,31 +39,7 @@ log = logging.getLogger("mieb.encode")
 MAX_WORKERS = 8  # more decode workers than this oversubscribes CPUs shared with the model
 
 
-__all__ = ["EncodeEngine", "ImageSource", "ModelOutputError"]
-
-
-@dataclass(frozen=True)
-class ImageSource:
-    """Images stored in one column of a dataset split, optionally a subset of its rows."""
-
-    dataset: Any = field(compare=False, repr=False)
-    identity: str
-    column: str
-    rows: tuple[int, ...] | None = None
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.rows is not None else len(self.dataset)
-
-    def select(self, rows: Sequence[int]) -> ImageSource:
-        """The same images restricted to ``rows`` (indices into this source)."""
-        base = np.asarray(self.rows if self.rows is not None else np.arange(len(self.dataset)))
-        return ImageSource(self.dataset, self.identity, self.column, tuple(int(r) for r in base[list(rows)]))
-
-    def cache_identity(self) -> dict[str, Any]:
-        rows = None
-        if self.rows is not None:
-            rows = hashlib.sha256(np.asarray(self.rows, dtype=np.int64).tobytes()).hexdigest()[:24]
-        return {"images": self.identity, "column": self.column, "rows": rows, "n": len(self)}
+__all__ = ["EncodeEngine", "ModelOutputError"]
 
 
 def to_rgb(value: Any) -> Any:

@@ -13,7 +13,8 @@ import numpy as np
 
 from harness.data import views
 from harness.data.hub import DataSource
-from harness.encode import EncodeEngine, ImageSource
+from harness.data.records import ImageSource
+from harness.encode import EncodeEngine
 from harness.evaluators.clustering import clustering
 from harness.evaluators.compositionality import compositionality
 from harness.evaluators.linear_probe import (

@@ -1,216 +1,53 @@
-"""Task and benchmark records, and the registry queries over them.
+"""The registry queries over the catalogue: get_task, get_tasks, get_benchmark, ...
 
-A task is a frozen record: everything that decides its score is a field, so nothing is inherited
-implicitly. The catalogue (``mieb_tasks``) declares the records; this module only describes and
-queries them. The registry is built once, on first use, and never mutated afterwards.
+The records themselves (``TaskSpec``, ``Benchmark``, ...) live in ``mieb_records`` and the
+declarations in ``mieb_tasks``; this module stands above both and only queries them. The
+registry is built once, on first use, and never mutated afterwards. The record names are
+re-exported here for the harness.
 """
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
-# Task type -> family marker. Families are how users select a protocol with `-m`.
-FAMILY_OF_TYPE: Mapping[str, str] = MappingProxyType(
-    {
-        "ZeroShotClassification": "zeroshot",
-        "ImageClassification": "linear_probe",
-        "ImageClustering": "clustering",
-        "Any2AnyRetrieval": "retrieval",
-        "Any2AnyMultilingualRetrieval": "retrieval",
-        "DocumentUnderstanding": "document",
-        "VisualSTS(eng)": "visual_sts",
-        "VisualSTS(multi)": "visual_sts",
-        "Compositionality": "compositionality",
-        "VisionCentricQA": "vision_qa",
-    }
+from mieb_records.errors import UnknownNameError
+from mieb_records.tasks import (
+    BENCHMARK_MARKERS,
+    CATEGORY_OF_TYPE,
+    DEFAULT_K_VALUES,
+    FAMILIES,
+    FAMILY_OF_TYPE,
+    Benchmark,
+    DatasetRef,
+    TaskSpec,
 )
+from mieb_tasks import ALL_TASKS
+from mieb_tasks.benchmarks import BENCHMARKS
 
-FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
-
-# Task type -> the MIEB paper's category (8 categories; retrieval and visual STS each span two types).
-CATEGORY_OF_TYPE: Mapping[str, str] = MappingProxyType(
-    {
-        "Any2AnyRetrieval": "Retrieval",
-        "Any2AnyMultilingualRetrieval": "Retrieval",
-        "DocumentUnderstanding": "Document understanding",
-        "ImageClassification": "Linear probing",
-        "ZeroShotClassification": "Zero-shot classification",
-        "ImageClustering": "Clustering",
-        "Compositionality": "Compositionality",
-        "VisionCentricQA": "Vision-centric QA",
-        "VisualSTS(eng)": "Visual STS",
-        "VisualSTS(multi)": "Visual STS",
-    }
-)
-
-# Benchmark name -> marker.
-BENCHMARK_MARKERS: Mapping[str, str] = MappingProxyType(
-    {
-        "MIEB(lite)": "lite",
-        "MIEB(eng)": "eng",
-        "MIEB(Multilingual)": "multilingual",
-        "MIEB(Img)": "img",
-        "MIEB(offline)": "offline",
-    }
-)
-
-DEFAULT_K_VALUES: tuple[int, ...] = (1, 3, 5, 10, 20, 100, 1000)
-
-
-@dataclass(frozen=True)
-class DatasetRef:
-    """A dataset on the hub (or in a local mirror laid out like it), pinned to a revision."""
-
-    path: str
-    revision: str
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One MIEB task: its data, protocol knobs and scoring, as plain data.
-
-    ``subsets`` maps each HF subset (config or language split) to its languages; monolingual
-    tasks have the single subset ``"default"``. ``loader`` names the dataset layout the data
-    layer reads (see ``harness.data``). ``prompts`` turns the dataset's class names into one
-    prompt per class (zero-shot only).
-    """
-
-    name: str
-    type: str
-    category: str
-    dataset: DatasetRef
-    eval_splits: tuple[str, ...]
-    main_score: str
-    modalities: tuple[str, ...]
-    benchmarks: tuple[str, ...]
-    subsets: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({"default": ("eng-Latn",)}))
-    loader: str = "default"
-    input_column: str = "image"
-    label_column: str = "label"
-    train_split: str = "train"
-    samples_per_label: int | None = None
-    n_experiments: int | None = None
-    prompts: Callable[[Sequence[str]], list[str]] | None = None
-    # mteb scores zero-shot by softmax(100 cos) only when a task lists its modalities as exactly
-    # ["image", "text"]; tasks listing ["text", "image"] get plain cosine. Only binary ap differs.
-    zero_shot_scoring: str = "softmax"
-    label_names_file: str | None = None
-    image_columns: tuple[str, ...] = ()
-    text_columns: tuple[str, ...] = ()
-    skip_first_result: bool = False
-    restrict_to_qrels: bool = False
-    k_values: tuple[int, ...] = DEFAULT_K_VALUES
-    min_score: float = 0.0
-    max_score: float = 5.0
-    aggregate_of: str | None = None
-    drop_train_rows: tuple[int, ...] = ()
-    description: str = ""
-    reference_dataset: DatasetRef | None = None
-    # Set when the published scores were computed under another protocol than this task runs
-    # (mteb 1.x vs 2.x); such references are reported, never asserted.
-    published_protocol_differs: str = ""
-    # The reference implementation whose loader (and conventions: qrels config, title prefixing,
-    # modality columns, ...) this task follows: "1.39.7", "2.26.24", or the pre-release MIEB code.
-    reference_version: str = "1.39.7"
-    # Set when the dataset the published scores used cannot be read as the reference read it
-    # (a loading script that datasets>=4 cannot run ...): why, and what is read instead. Such
-    # references are reported, never asserted.
-    source_differs: str = ""
-    # A single-table dataset's config (``name=`` of ``load_dataset``), when it is not the default.
-    dataset_config: str | None = None
-    # The split the reference reads for an eval split when the dataset names it otherwise
-    # (SugarCrepe: the reference serves split ``train`` as ``test``).
-    split_aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    # Field overrides for ``--dataset-source mteb2`` (the ``mteb/`` copies mteb 2.x loads, with its
-    # loader conventions); the dataset itself is ``reference_dataset`` (or ``dataset``).
-    mteb2: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def follows_mteb1(self) -> bool:
-        """Whether the loader conventions are mteb 1.x's (pre-release MIEB code included)."""
-        return not self.reference_version.startswith("2.")
-
-    @property
-    def reference_not_comparable(self) -> str:
-        """Why published references are reported rather than asserted (empty: they are asserted)."""
-        return "; ".join(r for r in (self.source_differs, self.published_protocol_differs) if r)
-
-    @property
-    def family(self) -> str:
-        return FAMILY_OF_TYPE[self.type]
-
-    @property
-    def is_multilingual(self) -> bool:
-        return list(self.subsets) != ["default"]
-
-    @property
-    def markers(self) -> tuple[str, ...]:
-        """pytest markers of this task: its family and the benchmarks it belongs to.
-
-        Tasks of MIEB(offline) alone carry only ``offline``: the family markers select MIEB's own
-        tasks, so ``-m retrieval`` means the 48 MIEB retrieval tasks whatever else is declared.
-        """
-        benchmark_markers = tuple(BENCHMARK_MARKERS[b] for b in self.benchmarks)
-        if benchmark_markers == ("offline",):
-            return benchmark_markers
-        return (self.family, *benchmark_markers)
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(lang for langs in self.subsets.values() for lang in langs))
-
-    def query_modalities(self) -> tuple[str, ...]:
-        """Modalities of the query side, from the category (``it2t`` -> image + text)."""
-        return _side_modalities(self.category.split("2")[0])
-
-    def document_modalities(self) -> tuple[str, ...]:
-        """Modalities of the document side, from the category."""
-        return _side_modalities(self.category.split("2")[1])
-
-
-def _side_modalities(code: str) -> tuple[str, ...]:
-    names = {"i": "image", "t": "text", "c": "label"}
-    return tuple(names[c] for c in code)
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """A named set of tasks, as in mteb (``MIEB(lite)`` ...)."""
-
-    name: str
-    tasks: tuple[TaskSpec, ...]
-    description: str = ""
-    citation: str = ""
-
-    @property
-    def marker(self) -> str:
-        return BENCHMARK_MARKERS[self.name]
-
-
-class UnknownNameError(LookupError):
-    """An unknown task, benchmark, model or marker name; the message lists close matches."""
-
-    def __init__(self, kind: str, name: str, known: Iterable[str]):
-        known = sorted(known)
-        close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
-        if not close:
-            lowered = name.lower()
-            close = [k for k in known if lowered in k.lower()][:5]
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        super().__init__(f"Unknown {kind} {name!r}.{hint}")
-        self.kind, self.name, self.close_matches = kind, name, close
+__all__ = [
+    "BENCHMARK_MARKERS",
+    "CATEGORY_OF_TYPE",
+    "DEFAULT_K_VALUES",
+    "FAMILIES",
+    "FAMILY_OF_TYPE",
+    "Benchmark",
+    "DatasetRef",
+    "TaskSpec",
+    "UnknownNameError",
+    "all_tasks",
+    "get_benchmark",
+    "get_benchmarks",
+    "get_task",
+    "get_tasks",
+    "match_task_names",
+]
 
 
 @cache
 def _registry() -> Mapping[str, TaskSpec]:
-    from mieb_tasks import ALL_TASKS
-
     names = [t.name for t in ALL_TASKS]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
@@ -275,8 +112,6 @@ def _check_known(kind: str, names: Iterable[str], known: Iterable[str]) -> None:
 
 @cache
 def _benchmarks() -> Mapping[str, Benchmark]:
-    from mieb_tasks.benchmarks import BENCHMARKS
-
     return MappingProxyType({b.name: b for b in BENCHMARKS})
 
 

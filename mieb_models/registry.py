@@ -26,8 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from harness.spec import UnknownNameError
 from mieb_models.base import Encoder, ModelMeta
+from mieb_records.errors import UnknownNameError
 
 # Modules holding a ``MODELS`` tuple of ModelMeta and, optionally, ``LOCAL_LOADERS`` mapping a
 # checkpoint's ``model_type`` (or ``"open_clip"``) to a loader for local directories.

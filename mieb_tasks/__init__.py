@@ -1,6 +1,6 @@
 """The MIEB task catalogue: one declaration per task, grouped by family, plus the benchmarks."""
 
-from harness.spec import TaskSpec
+from mieb_records.tasks import TaskSpec
 from mieb_tasks.clustering import CLUSTERING_TASKS
 from mieb_tasks.compositionality import COMPOSITIONALITY_TASKS
 from mieb_tasks.document import DOCUMENT_TASKS

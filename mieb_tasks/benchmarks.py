@@ -1,6 +1,6 @@
 """The MIEB benchmarks, derived from the tasks' declared membership (one source of truth)."""
 
-from harness.spec import BENCHMARK_MARKERS, Benchmark
+from mieb_records.tasks import BENCHMARK_MARKERS, Benchmark
 from mieb_tasks import ALL_TASKS
 
 MIEB_CITATION = """@article{xiao2025mieb,

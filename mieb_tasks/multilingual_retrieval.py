@@ -1,18 +1,14 @@
 """Any2AnyMultilingualRetrieval: text-to-image search per language subset (3 tasks)."""
 
-from harness.spec import DatasetRef, TaskSpec
+from mieb_records.tasks import DatasetRef, TaskSpec
 from mieb_tasks._subsets import subsets
+from mieb_tasks.families import MULTI_LITE, multilingual_retrieval
 
 MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
-    TaskSpec(
-        name="WITT2IRetrieval",
-        type="Any2AnyMultilingualRetrieval",
-        category="t2i",
-        dataset=DatasetRef("mteb/wit", "91ac153f1371a98b209ed763205e25e115ecd06e"),
-        eval_splits=("test",),
-        main_score="ndcg_at_10",
-        modalities=("image", "text"),
-        benchmarks=("MIEB(Multilingual)", "MIEB(lite)"),
+    multilingual_retrieval(
+        "WITT2IRetrieval",
+        DatasetRef("mteb/wit", "91ac153f1371a98b209ed763205e25e115ecd06e"),
+        benchmarks=MULTI_LITE,
         subsets=subsets(
             {
                 "ar": ("ara-Arab",),
@@ -30,15 +26,10 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         ),
         loader="wit",
     ),
-    TaskSpec(
-        name="XM3600T2IRetrieval",
-        type="Any2AnyMultilingualRetrieval",
-        category="t2i",
-        dataset=DatasetRef("floschne/xm3600", "8d3e5665526c55a5855cd6ddfbaba2032bc7cee4"),
-        eval_splits=("test",),
-        main_score="ndcg_at_10",
-        modalities=("image", "text"),
-        benchmarks=("MIEB(Multilingual)", "MIEB(lite)"),
+    multilingual_retrieval(
+        "XM3600T2IRetrieval",
+        DatasetRef("floschne/xm3600", "8d3e5665526c55a5855cd6ddfbaba2032bc7cee4"),
+        benchmarks=MULTI_LITE,
         subsets=subsets(
             {
                 "ar": ("ara-Arab",),
@@ -80,17 +71,11 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
             }
         ),
         loader="xm3600",
-        reference_dataset=DatasetRef("mteb/xm3600", "536cd45bbfe53de9b08c0483bb4a76a4bd3673fa"),
+        mteb2_dataset=DatasetRef("mteb/xm3600", "536cd45bbfe53de9b08c0483bb4a76a4bd3673fa"),
     ),
-    TaskSpec(
-        name="XFlickr30kCoT2IRetrieval",
-        type="Any2AnyMultilingualRetrieval",
-        category="t2i",
-        dataset=DatasetRef("floschne/xflickrco", "0af2c2eba58b27a71898787e286be04befdd7a20"),
-        eval_splits=("test",),
-        main_score="ndcg_at_10",
-        modalities=("image", "text"),
-        benchmarks=("MIEB(Multilingual)",),
+    multilingual_retrieval(
+        "XFlickr30kCoT2IRetrieval",
+        DatasetRef("floschne/xflickrco", "0af2c2eba58b27a71898787e286be04befdd7a20"),
         subsets=subsets(
             {
                 "de": ("deu-Latn",),
@@ -104,6 +89,6 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
             }
         ),
         loader="xflickrco",
-        reference_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
+        mteb2_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
     ),
 )

@@ -64,10 +64,11 @@ def tasks_and_source(data: str, work: Path) -> tuple[list[tuple[object, list[str
 
 
 def main_scores(model: object, tasks: list, source: object, results: Path, fast: bool) -> dict[str, float]:
-    from harness.encode import EncodeEngine
-    from harness.runner import run_task
+    from harness.runner import build_engine, run_task
 
-    engine = EncodeEngine(model, None, batch_size=32, num_workers=0, progress=False, fast_preprocess=fast)
+    # a fresh cache per run (fast-path embeddings are keyed apart from the exact ones anyway)
+    cache = results / ("cache-fast" if fast else "cache-exact")
+    engine = build_engine(model, cache_dir=cache, batch_size=32, num_workers=0, progress=False, fast_preprocess=fast)
     if fast and engine.spec is None:  # the engine kept the exact path: a zero delta would mean nothing
         raise SystemExit(f"{model.meta.name}: --fast-preprocess does not recognise its transform")
     scores = {}

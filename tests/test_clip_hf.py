@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from harness.encode import EncodeEngine, ImageSource
+from harness.data.records import ImageSource
+from harness.encode import EncodeEngine
 from mieb_models.registry import get_model_meta, load_model
 from tests.support.datasets_local import digit_images
 

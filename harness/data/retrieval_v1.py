@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from harness.data.hub import DataSource
-from harness.data.views import RetrievalData, Side, _images, column, finish_retrieval, qrels_dict
+from harness.data.reading import _images, column, finish_retrieval, qrels_dict
+from harness.data.records import RetrievalData, Side
 from harness.spec import TaskSpec
 
 

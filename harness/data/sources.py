@@ -12,11 +12,11 @@ import os
 from dataclasses import replace
 
 from harness.spec import TaskSpec
+from mieb_records.tasks import MTEB2_VERSION
 
 DATASET_SOURCES: tuple[str, ...] = ("published", "mteb2")
 DEFAULT_SOURCE = "published"
 DATASET_SOURCE_ENV = "MIEB_DATASET_SOURCE"
-MTEB2_VERSION = "2.26.24"
 
 
 def resolve_source(name: str | None) -> str:
@@ -34,7 +34,7 @@ def task_for_source(task: TaskSpec, source: str | None = DEFAULT_SOURCE) -> Task
     if task.aggregate_of is not None:
         return task
     fields = {
-        "dataset": task.reference_dataset or task.dataset,
+        "dataset": task.mteb2_dataset or task.dataset,
         "reference_version": MTEB2_VERSION,
         "source_differs": "dataset source mteb2: the published scores were computed on the published source",
         **dict(task.mteb2),

@@ -1,77 +1,25 @@
-"""Dataset views per task family: the hub layouts read into plain records.
+"""Dataset views per task family: the hub layouts read into plain records (``harness.data.records``).
 
 Each loader reads exactly the columns its family needs and ignores the rest. Images stay in their
-dataset (``ImageSource``) and are decoded later, in the encoder's worker processes.
+dataset (``ImageSource``) and are decoded later, in the encoder's worker processes. The reading
+primitives (a column, an image column, qrels) are in ``harness.data.reading``; mteb 1.x's
+retrieval readers in ``harness.data.retrieval_v1``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from harness.data import retrieval_v1
 from harness.data.hub import DataSource
-from harness.encode import ImageSource
+from harness.data.reading import _images, column, finish_retrieval, qrels_dict
+from harness.data.records import ImagePairs, LabeledImages, PairSamples, RetrievalData, Side
 from harness.spec import TaskSpec
-
-
-@dataclass
-class LabeledImages:
-    images: ImageSource
-    labels: np.ndarray | list[list[Any]]
-    class_names: list[str] | None = None
-
-
-@dataclass
-class Side:
-    """One side of a retrieval task: ids plus texts and/or images, row-aligned."""
-
-    ids: list[str]
-    texts: list[str] | None = None
-    images: ImageSource | None = None
-
-
-@dataclass
-class RetrievalData:
-    queries: Side
-    corpus: Side
-    qrels: dict[str, dict[str, int]]
-    candidates: dict[str, list[str]] | None = None
-
-
-@dataclass
-class ImagePairs:
-    first: ImageSource
-    second: ImageSource
-    scores: np.ndarray
-
-
-@dataclass
-class PairSamples:
-    """Compositionality samples: one ImageSource per image column, one text list per text column."""
-
-    images: list[ImageSource]
-    texts: list[list[str]]
-
-
-def column(dataset: Any, name: str) -> list[Any]:
-    """A column's values without decoding any other column (images stay undecoded)."""
-    if name not in dataset.column_names:
-        raise KeyError(f"column {name!r} not in dataset (columns: {dataset.column_names})")
-    # Through the Arrow format, not ``dataset.data``: that is the unfiltered table and ignores the
-    # indices mapping a non-contiguous ``select`` (CV-Bench's task filter) leaves behind.
-    return dataset.with_format("arrow")[name].to_pylist()
-
-
-def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
-    if name not in dataset.column_names:
-        raise KeyError(
-            f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})"
-        )
-    return ImageSource(dataset, f"{source.identity(task.dataset)}/{config or 'default'}/{split}", name)
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
@@ -167,26 +115,6 @@ def _side(
     return Side(ids, texts, images)
 
 
-def qrels_dict(query_ids: Sequence[Any], corpus_ids: Sequence[Any], scores: Sequence[Any]) -> dict[str, dict[str, int]]:
-    qrels: dict[str, dict[str, int]] = {}
-    for q, c, s in zip(query_ids, corpus_ids, scores, strict=True):
-        qrels.setdefault(str(q), {})[str(c)] = int(s)
-    return qrels
-
-
-def finish_retrieval(queries: Side, corpus: Side, qrels: dict[str, dict[str, int]], task: TaskSpec) -> RetrievalData:
-    """Drop queries without any qrels row (as the reference does) and derive candidate lists."""
-    keep = [i for i, q in enumerate(queries.ids) if qrels.get(q)]
-    if len(keep) != len(queries.ids):
-        queries = Side(
-            [queries.ids[i] for i in keep],
-            [queries.texts[i] for i in keep] if queries.texts is not None else None,
-            queries.images.select(keep) if queries.images is not None else None,
-        )
-    candidates = {q: list(qrels[q]) for q in queries.ids} if task.restrict_to_qrels else None
-    return RetrievalData(queries, corpus, qrels, candidates)
-
-
 # --- retrieval with custom layouts -----------------------------------------------------------------
 
 
@@ -257,8 +185,6 @@ RETRIEVAL_LOADERS = {
 
 def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
     """The retrieval data of one (split, subset), read with the conventions of the task's reference version."""
-    from harness.data import retrieval_v1
-
     if task.loader == "beir" and task.follows_mteb1:
         return retrieval_v1.beir_v1(source, task, split, subset)
     loaders = {**RETRIEVAL_LOADERS, **retrieval_v1.RAW_TABLE_LOADERS}

@@ -60,18 +60,21 @@ are bit-identical to pytrec_eval's and the averages use the same summation, so t
 match exactly. ``std`` is bit-identical when mteb's heap saw a single corpus chunk (<= 50,000
 documents) or reranked candidates; with several chunks mteb's dict order depends on the merge
 history, and our ``std`` can differ in the last bit (it only orders queries for nAUC).
+
+Modules: ranking order in ``trec_order``, the qrels lookup and per-query measures in
+``trec_measures``, confidences and nAUC in ``abstention``; this module filters, ranks and averages.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from harness.evaluators.abstention import _Abstention, _confidences, _nauc
 from harness.evaluators.search import search
+from harness.evaluators.trec_measures import _discounts, _per_query_block, _Qrels
+from harness.evaluators.trec_order import _double_order, _local_id_ranks, _reorder, _rows_needing_sort, _trec_order
 
 __all__ = [
     "DEFAULT_K_VALUES",
@@ -82,7 +85,6 @@ __all__ = [
 ]
 
 DEFAULT_K_VALUES = (1, 3, 5, 10, 20, 100, 1000)
-_ABSTENTION_RATES = np.linspace(0, 1, 11)[:-1]  # mteb's _DEFAULT_ABSTENTION_RATES
 _CONFIDENCES = ("max", "std", "diff1")
 _ROW_BLOCK = 4096  # queries per block in the metric math (bounds float64 temporaries)
 
@@ -91,258 +93,6 @@ _ROW_BLOCK = 4096  # queries per block in the metric math (bounds float64 tempor
 def _kept_queries(query_ids: Sequence[str], qrels: Mapping[str, Mapping[str, int]]) -> np.ndarray:
     """Row numbers of the queries mteb evaluates: id in qrels with a non-empty qrels dict."""
     return np.fromiter((i for i, qid in enumerate(query_ids) if len(qrels.get(qid, ())) > 0), dtype=np.int64)
-
-
-# --------------------------------------------------------------------------- ordering helpers
-def _rows_needing_sort(s32: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Rows that are not already valid-first and strictly descending in float32.
-
-    A strictly descending row is in trec_eval order whatever the ids (and in double order too:
-    float32 rounding is monotonic), so only rows with ties or disorder are sorted.
-    """
-    if s32.shape[1] < 2:
-        return np.zeros(0, dtype=np.int64)
-    nxt = valid[:, 1:]
-    bad = (nxt & ~(s32[:, :-1] > s32[:, 1:])) | (nxt & ~valid[:, :-1])
-    return np.flatnonzero(bad.any(axis=1))
-
-
-def _float32_order_key(scores32: np.ndarray) -> np.ndarray:
-    """uint64 whose unsigned order equals float32 order (for packing with an id rank)."""
-    bits = scores32.view(np.uint32).astype(np.uint64)
-    negative = (bits & 0x80000000) != 0
-    return np.where(negative, ~bits & 0xFFFFFFFF, bits | 0x80000000)
-
-
-def _local_id_ranks(idx: np.ndarray, valid: np.ndarray, corpus_ids: Sequence[str]) -> np.ndarray:
-    """String-order rank of each valid entry's corpus id among the ids present (-1 = padding)."""
-    docs = np.unique(idx[valid])
-    ids = np.array([corpus_ids[i] for i in docs.tolist()], dtype=str)
-    rank_of_doc = np.empty(docs.size, dtype=np.int64)
-    rank_of_doc[np.argsort(ids, kind="stable")] = np.arange(docs.size)
-    ranks = np.full(idx.shape, -1, dtype=np.int64)
-    ranks[valid] = rank_of_doc[np.searchsorted(docs, idx[valid])]
-    return ranks
-
-
-def _trec_order(s32: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per-row permutation: valid entries by (float32 score desc, id desc), padding last."""
-    key = (_float32_order_key(s32) << np.uint64(32)) | (ranks + 1).astype(np.uint64)
-    key = np.where(valid, key, np.uint64(0))
-    return np.argsort(~key, axis=1, kind="stable")
-
-
-def _double_order(scores: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per-row permutation by (float64 score desc, id desc), padding last (mteb's ``mrr`` sort)."""
-    s = np.where(valid, scores.astype(np.float64), -np.inf)
-    return np.lexsort((-ranks, -s), axis=1)
-
-
-def _reorder(rows: np.ndarray, order: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
-    """Copies of ``arrays`` with ``rows`` permuted by ``order``."""
-    out = []
-    for a in arrays:
-        a = a.copy()
-        a[rows] = np.take_along_axis(a[rows], order, axis=1)
-        out.append(a)
-    return out
-
-
-# --------------------------------------------------------------------------- qrels lookup
-class _Qrels:
-    """Qrels of the kept queries as sorted int64 keys ``row * n_docs + doc`` plus per-row stats."""
-
-    def __init__(
-        self,
-        kept_ids: Sequence[str],
-        corpus_ids: Sequence[str],
-        qrels: Mapping[str, Mapping[str, int]],
-        max_k: int,
-    ) -> None:
-        rows: list[int] = []
-        doc_ids: list[str] = []
-        rels: list[int] = []
-        for row, qid in enumerate(kept_ids):
-            for doc_id, rel in qrels[qid].items():
-                rows.append(row)
-                doc_ids.append(doc_id)
-                rels.append(int(rel))
-        judged = set(doc_ids)
-        corpus_index = {c: i for i, c in enumerate(corpus_ids) if c in judged}
-        n_docs = max(len(corpus_ids), 1)
-        row_a = np.asarray(rows, dtype=np.int64)
-        doc_a = np.fromiter((corpus_index.get(d, -1) for d in doc_ids), np.int64, len(doc_ids))
-        rel_a = np.asarray(rels, dtype=np.int64)
-        n = len(kept_ids)
-        self.num_rel = np.bincount(row_a[rel_a >= 1], minlength=n)
-        # ideal gains: positive qrels per query, sorted descending, the first max_k kept
-        pos = rel_a > 0
-        pos_rows, pos_rels = row_a[pos], rel_a[pos]
-        order = np.lexsort((-pos_rels, pos_rows))
-        pos_rows, pos_rels = pos_rows[order], pos_rels[order]
-        counts = np.bincount(pos_rows, minlength=n)
-        rank_in_row = np.arange(pos_rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-        first = rank_in_row < max_k
-        width = min(int(counts.max()) if n else 0, max_k)
-        self.ideal = np.zeros((n, width), dtype=np.float64)
-        self.ideal[pos_rows[first], rank_in_row[first]] = pos_rels[first]
-        # lookup of (row, doc) -> relevance for judged documents that are in the corpus
-        in_corpus = doc_a >= 0
-        keys = row_a[in_corpus] * n_docs + doc_a[in_corpus]
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.rels = rel_a[in_corpus][order]
-        self.n_docs = n_docs
-        self.is_judged = np.zeros(n_docs, dtype=bool)
-        self.is_judged[doc_a[in_corpus]] = True
-
-    def lookup(self, rows: np.ndarray, docs: np.ndarray, valid: np.ndarray) -> np.ndarray:
-        """Relevance of ``docs`` (``[b, K]`` corpus indices) for query ``rows``; 0 if unjudged."""
-        out = np.zeros(docs.shape, dtype=np.int64)
-        candidate = valid & self.is_judged[np.where(valid, docs, 0)]
-        r, c = np.nonzero(candidate)
-        if r.size == 0:
-            return out
-        keys = rows[r] * self.n_docs + docs[r, c]
-        pos = np.minimum(np.searchsorted(self.keys, keys), self.keys.size - 1)
-        hit = self.keys[pos] == keys
-        out[r[hit], c[hit]] = self.rels[pos[hit]]
-        return out
-
-
-# --------------------------------------------------------------------------- per-query math
-def _cut(cum: np.ndarray, k: int) -> np.ndarray:
-    """Value of a running sum after the first ``k`` ranks (0 when nothing was retrieved)."""
-    if cum.shape[1] == 0:
-        return np.zeros(cum.shape[0], dtype=cum.dtype)
-    return cum[:, min(k, cum.shape[1]) - 1]
-
-
-def _discounts(n: int) -> np.ndarray:
-    # math.log2 is libm's log2, the function trec_eval calls
-    return np.array([math.log2(i + 2) for i in range(n)], dtype=np.float64)
-
-
-def _per_query_block(
-    rel: np.ndarray,
-    mrr_rel: np.ndarray,
-    num_rel: np.ndarray,
-    ideal: np.ndarray,
-    ks: Sequence[int],
-    disc: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """trec_eval's measures for one block. ``rel``: qrels of the ranking in trec order."""
-    width = rel.shape[1]
-    is_rel = rel >= 1
-    rel_so_far = np.cumsum(is_rel, axis=1, dtype=np.int64)
-    ranks = np.arange(1, width + 1, dtype=np.float64)
-    ap_terms = np.where(is_rel, rel_so_far / ranks, 0.0)
-    ap_cum = np.cumsum(ap_terms, axis=1)
-    gains = np.where(rel > 0, rel, 0).astype(np.float64)
-    dcg_cum = np.cumsum(gains / disc[:width], axis=1)
-    ideal_cum = np.cumsum(ideal / disc[: ideal.shape[1]], axis=1)
-    nrel = num_rel.astype(np.float64)
-    has_rel = num_rel > 0
-    safe_nrel = np.where(has_rel, nrel, 1.0)
-    # first rank (1-based) of a qrel > 0 in mteb's mrr order; 0 = none
-    mrr_hit = mrr_rel > 0
-    first = np.zeros(rel.shape[0], dtype=np.int64)
-    if mrr_rel.shape[1]:
-        first = np.where(mrr_hit.any(axis=1), mrr_hit.argmax(axis=1) + 1, 0)
-
-    out: dict[str, np.ndarray] = {}
-    for k in ks:
-        hits = _cut(rel_so_far, k)
-        idcg = _cut(ideal_cum, k)
-        dcg = _cut(dcg_cum, k)
-        out[f"ndcg_{k}"] = np.where(idcg > 0.0, dcg / np.where(idcg > 0.0, idcg, 1.0), dcg)
-        out[f"map_{k}"] = np.where(has_rel, _cut(ap_cum, k) / safe_nrel, 0.0)
-        out[f"recall_{k}"] = np.where(has_rel, hits / safe_nrel, 0.0)
-        out[f"precision_{k}"] = hits / float(k)
-        out[f"hit_rate_{k}"] = (hits > 0).astype(np.float64)
-        out[f"mrr_{k}"] = np.where((first > 0) & (first <= k), 1.0 / np.maximum(first, 1), 0.0)
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _heap_array_order(m: int) -> np.ndarray:
-    """Positions (in descending-score order) of mteb's result dict entries for ``m`` results.
-
-    mteb pushes each chunk's ``torch.topk`` output, best first, onto a ``heapq`` and builds the
-    result dict by walking the heap array. For a descending push sequence every push bubbles the
-    new minimum to the root along a fixed path, so the array order depends only on ``m`` (equal
-    scores may swap places, which does not change the sequence of values). This holds for a
-    single corpus chunk and for reranking; ``np.std`` over the values in this order is then
-    bit-identical to mteb's.
-    """
-    heap: list[int] = []
-    for rank in range(m):
-        heapq.heappush(heap, m - rank)  # strictly decreasing values m, m-1, ..., 1
-    return m - np.asarray(heap, dtype=np.int64)
-
-
-def _confidences(scores: np.ndarray, valid: np.ndarray, heap_order: bool) -> dict[str, np.ndarray]:
-    """mteb's ``confidence_scores`` per row; ``scores`` sorted descending, padding last.
-
-    ``std`` is ``np.std`` over each row's values in mteb's dict order: heap-array order, or score
-    order after skip_first_result (whose re-sort rebuilt the dict).
-    """
-    n_valid = valid.sum(axis=1)
-    s = np.where(valid, scores.astype(np.float64), 0.0)
-    top = s[:, 0] if s.shape[1] else np.zeros(s.shape[0])
-    second = s[:, 1] if s.shape[1] > 1 else np.zeros(s.shape[0])
-    std = np.zeros(s.shape[0])
-    for m in np.unique(n_valid[n_valid > 1]).tolist():
-        rows = np.flatnonzero(n_valid == m)
-        cols = _heap_array_order(m) if heap_order else np.arange(m)
-        # contiguous rows: numpy then sums each row pairwise, exactly as np.std on a 1-D list
-        std[rows] = np.std(np.ascontiguousarray(s[rows][:, cols]), axis=1)
-    return {
-        "max": np.where(n_valid > 0, top, 0.0),
-        "std": std,
-        "diff1": np.where(n_valid > 1, top - second, 0.0),
-    }
-
-
-# --------------------------------------------------------------------------- nAUC
-class _Abstention:
-    """mteb's ``abstention_curve`` for one confidence vector, reusable across metrics.
-
-    Queries are sorted stably by confidence; each run of equal confidences contributes its mean
-    metric (mteb #5613); the curve at rate r is the mean over the queries left after abstaining
-    on the ``min(round(r * n), n - 1)`` least confident.
-    """
-
-    def __init__(self, conf: np.ndarray) -> None:
-        self.n = conf.size
-        self.order = np.argsort(conf, stable=True)
-        ordered = conf[self.order]
-        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        self.sizes = np.diff(np.r_[self.starts, self.n])
-
-    def curve(self, metric: np.ndarray) -> np.ndarray:
-        if self.n == 0:
-            return np.full(len(_ABSTENTION_RATES), np.nan)
-        ordered = metric[self.order]
-        ordered = np.repeat(np.add.reduceat(ordered, self.starts) / self.sizes, self.sizes)
-        curve = np.zeros(len(_ABSTENTION_RATES))
-        for i, rate in enumerate(_ABSTENTION_RATES):
-            n_abstain = min(round(rate * self.n), self.n - 1)
-            curve[i] = ordered[n_abstain:].mean()
-        return curve
-
-
-def _nauc(abstention: _Abstention, metric: np.ndarray) -> float:
-    """mteb's ``nauc``: (area - flat) / (oracle area - flat), NaN when oracle == flat."""
-    rates = _ABSTENTION_RATES
-    curve = abstention.curve(metric)
-    oracle = _Abstention(metric).curve(metric)
-    area = np.trapezoid(curve, rates)  # sklearn.metrics.auc on increasing x
-    oracle_area = np.trapezoid(oracle, rates)
-    flat_area = oracle[0] * (rates[-1] - rates[0])
-    if oracle_area == flat_area:
-        return float("nan")
-    return float((area - flat_area) / (oracle_area - flat_area))
 
 
 # --------------------------------------------------------------------------- public API

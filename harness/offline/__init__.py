@@ -2,8 +2,8 @@
 
 ``build_offline_datasets(target_dir)`` writes ``target_dir/mieb-offline/<name>`` for every dataset
 the ``MIEB(offline)`` tasks read; pass ``target_dir`` as ``--datasets-dir``. The assets come from
-``scripts/install_offline_assets.sh``. This module stays import-light: the task catalogue imports
-``BUILDER_VERSION`` from it.
+``scripts/install_offline_assets.sh``. The datasets' organisation and revision (``ORG``,
+``BUILDER_VERSION``) are declared with the tasks, in ``mieb_tasks.offline``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-# Bump when any dataset's content changes: it is every offline task's dataset revision, and a
-# build folder stamped with another version is rebuilt.
-BUILDER_VERSION = "mieb-offline-1"
-
-ORG = "mieb-offline"
+from mieb_tasks.offline import BUILDER_VERSION, ORG
 
 
 def build_offline_datasets(target_dir: Any, *, progress: bool = True, scale: float = 1.0, only: Any = None) -> Path:

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline import BUILDER_VERSION
-from harness.offline.emoji import Emoji, png_bytes
+from mieb_models.offline_emoji import Emoji, png_bytes
+from mieb_tasks.offline import BUILDER_VERSION
 
 # A builder's output: config name -> split name -> ``datasets.Dataset`` (what ``write_snapshot`` takes).
 Configs = dict[str, dict[str, Any]]

@@ -10,7 +10,7 @@ loaders. It is
 * deterministic: every dataset draws from its own ``numpy`` generator seeded by its name, and
   images are PNG-encoded by PIL, so two builds give byte-identical parquet files.
 
-Emoji-based evaluation splits only use the ``eval`` half of the emojis (``harness.offline.emoji``),
+Emoji-based evaluation splits only use the ``eval`` half of the emojis (``mieb_models.offline_emoji``),
 never the pairs the offline CLIP's head was fitted on. The builders live in the family modules
 (``classification``, ``retrieval``, ``documents``, ``sts``, ``shapes``); this module registers them and
 orchestrates the build. Run ``python -m harness.offline.build DIR``.
@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline import BUILDER_VERSION, ORG
 from harness.offline._common import Configs, _seed
 from harness.offline.classification import build_animal_mnist, build_emoji_categories, build_fashion_mnist, build_mnist
 from harness.offline.documents import build_emoji_docs
 from harness.offline.retrieval import build_emoji_i2t, build_emoji_t2i, build_emoji_xm3600
 from harness.offline.shapes import build_shapes_aro, build_shapes_count, build_shapes_winoground
 from harness.offline.sts import build_emoji_sts, build_emoji_sts_multi
+from mieb_tasks.offline import BUILDER_VERSION, ORG
 
 STAMP = ".mieb-offline-stamp.json"
 
@@ -59,7 +59,7 @@ BUILDERS: dict[str, Callable[[np.random.Generator, float], Configs]] = {
 def default_offline_dir() -> Path:
     """``$MIEB_HOME/offline-datasets`` (``~/.cache/mieb/offline-datasets``): where ``mieb offline build``
     and ``mieb run`` without ``--datasets-dir`` put the offline datasets."""
-    from harness.offline.assets import mieb_home
+    from mieb_models.offline_assets import mieb_home
 
     return mieb_home() / "offline-datasets"
 
@@ -109,7 +109,7 @@ def build_offline_datasets(
     ``scale`` multiplies every dataset's size (tests use a small one); it is part of the stamp.
     Returns ``target_dir`` (the folder to pass as ``--datasets-dir``).
     """
-    from harness.offline.assets import AssetMissing, check_all
+    from mieb_models.offline_assets import AssetMissing, check_all
 
     problems = check_all()
     if problems:

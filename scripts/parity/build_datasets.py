@@ -1,7 +1,7 @@
 """Write the parity datasets (real hub layouts, tiny) under ROOT; run in mieb's venv.
 
 Each task's data goes under every path either side reads it from: mieb's pinned
-``TaskSpec.dataset.path`` and mteb 2.x's path (``TaskSpec.reference_dataset.path`` when mieb pins
+``TaskSpec.dataset.path`` and mteb 2.x's path (``TaskSpec.mteb2_dataset.path`` when mieb pins
 another one). ``ROOT/tasks.json`` lists the tasks and the subsets to run.
 
     python scripts/parity/build_datasets.py ROOT
@@ -318,8 +318,8 @@ def main(root: Path) -> None:
     for name, subsets in TASKS.items():
         spec = get_task(name)
         paths = [spec.dataset.path]
-        if spec.reference_dataset is not None and spec.reference_dataset.path not in paths:
-            paths.append(spec.reference_dataset.path)
+        if spec.mteb2_dataset is not None and spec.mteb2_dataset.path not in paths:
+            paths.append(spec.mteb2_dataset.path)
         first = root.joinpath(*paths[0].split("/"))
         if paths[0] not in written:
             if first.exists():

@@ -20,8 +20,7 @@ sys.path.insert(0, str(HERE))
 import parity_encoder  # noqa: E402
 
 from harness.data.hub import DataSource  # noqa: E402
-from harness.encode import EncodeEngine  # noqa: E402
-from harness.runner import run_task  # noqa: E402
+from harness.runner import build_engine, run_task  # noqa: E402
 from harness.spec import get_task  # noqa: E402
 from mieb_models.base import ModelMeta  # noqa: E402
 
@@ -51,16 +50,17 @@ def main(root: Path, out: Path) -> None:
     datasets.disable_progress_bars()
     manifest = json.loads((root / "tasks.json").read_text())
     source = DataSource.from_env(root)
-    # MIEB_PARITY_BATCH_SIZE / MIEB_PARITY_WORKERS vary the input pipeline (tolerance measurements).
-    engine = EncodeEngine(
-        ParityEncoder(),
-        None,
-        batch_size=int(os.environ.get("MIEB_PARITY_BATCH_SIZE", "32")),
-        num_workers=int(os.environ.get("MIEB_PARITY_WORKERS", "0")),
-        progress=False,
-    )
     scores = {}
-    with tempfile.TemporaryDirectory() as results:
+    with tempfile.TemporaryDirectory() as results, tempfile.TemporaryDirectory() as cache:
+        # A fresh cache per run; MIEB_PARITY_BATCH_SIZE / MIEB_PARITY_WORKERS vary the input
+        # pipeline (tolerance measurements).
+        engine = build_engine(
+            ParityEncoder(),
+            cache_dir=cache,
+            batch_size=int(os.environ.get("MIEB_PARITY_BATCH_SIZE", "32")),
+            num_workers=int(os.environ.get("MIEB_PARITY_WORKERS", "0")),
+            progress=False,
+        )
         for name, info in manifest.items():
             task = get_task(name)
             outcome = run_task(task, engine, source, results, overwrite=True, subsets=info["subsets"])

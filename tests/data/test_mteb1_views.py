@@ -150,6 +150,6 @@ def test_run_task_with_the_mteb2_source_reads_the_mteb_copy(tmp_path, engine):
     snapshot(tmp_path / "data", "mteb/cifar10", {"default": {"test": table}})  # only the 2.x copy is there
     source = DataSource.from_env(tmp_path / "data", "mteb2")
     outcome = run_task(task, engine, source, tmp_path / "results")
-    assert outcome.result.dataset_revision == task.reference_dataset.revision
+    assert outcome.result.dataset_revision == task.mteb2_dataset.revision
     with pytest.raises(Exception, match="uoft-cs/cifar10"):
         run_task(task, engine, DataSource.from_env(tmp_path / "data"), tmp_path / "results-published")

@@ -18,7 +18,8 @@ from PIL import Image
 
 from harness import imageio
 from harness.cache import EmbeddingCache
-from harness.encode import EncodeEngine, ImageSource, _ImageBatches, to_rgb
+from harness.data.records import ImageSource
+from harness.encode import EncodeEngine, _ImageBatches, to_rgb
 from harness.fast_preprocess import FAST_ID, apply_spec, pixel_spec
 from harness.prefetch import DevicePrefetcher
 from tests.support.checkpoints import make_tiny_clip

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from harness.offline.assets import npm_package_dir
+from mieb_models.offline_assets import npm_package_dir
 
 IMAGE_SIZE = 64
 # emojibase-data locales used for multilingual tasks (CLDR labels cover every emoji in these).

@@ -1,0 +1,176 @@
+"""The house rules of the project's layering, checked statically on every project module.
+
+Records (``mieb_records``) sit at the bottom and import nothing of the project; the catalogue
+(``mieb_tasks``) and the models (``mieb_models``) stand on the records only; ``harness`` may use
+all three. No project module imports another in a circle (imports inside functions count: a lazy
+import is still a dependency). The encode engine and its cache are built in one place,
+``harness.runner.build_engine``. Every module is read with ``ast``; nothing is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("mieb_records", "mieb_tasks", "mieb_models", "harness")
+# package -> the project packages its modules may import (itself included)
+ALLOWED: Mapping[str, frozenset[str]] = {
+    "mieb_records": frozenset({"mieb_records"}),
+    "mieb_tasks": frozenset({"mieb_records", "mieb_tasks"}),
+    "mieb_models": frozenset({"mieb_records", "mieb_models"}),
+    "harness": frozenset(PACKAGES),
+}
+ENGINE_BUILDER = "harness.runner"
+ENGINE_CLASSES = ("EncodeEngine", "EmbeddingCache")
+
+
+def module_files() -> dict[str, Path]:
+    """Module name -> file, for every ``.py`` file of the project packages."""
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at any depth, except those under ``if TYPE_CHECKING:``."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            stack.extend(node.orelse)
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _resolve(name: str, known: Mapping[str, Path]) -> str | None:
+    """The project module a dotted name refers to (its longest known prefix), or None."""
+    parts = name.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in known:
+            return candidate
+        parts.pop()
+    return None
+
+
+def imports_of(module: str, path: Path, known: Mapping[str, Path]) -> dict[str, int]:
+    """Project modules ``module`` imports -> the line of the first such import."""
+    found: dict[str, int] = {}
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in _import_nodes(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        else:
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+        for target in targets:
+            resolved = _resolve(target, known)
+            if resolved is not None and resolved != module:
+                found.setdefault(resolved, node.lineno)
+    return found
+
+
+def import_graph() -> dict[str, dict[str, int]]:
+    known = module_files()
+    return {module: imports_of(module, path, known) for module, path in known.items()}
+
+
+def find_cycle(graph: Mapping[str, Mapping[str, int]]) -> list[str] | None:
+    """One import circle (``[a, b, ..., a]``) of ``graph``, or None (iterative depth-first search)."""
+    state: dict[str, str] = {}  # "open" while on the current path, "done" when fully explored
+    for start in sorted(graph):
+        if start in state:
+            continue
+        path, iters = [start], [iter(sorted(graph[start]))]
+        state[start] = "open"
+        while path:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = "done"
+                iters.pop()
+            elif state.get(nxt) == "open":
+                return [*path[path.index(nxt) :], nxt]
+            elif nxt not in state and nxt in graph:
+                state[nxt] = "open"
+                path.append(nxt)
+                iters.append(iter(sorted(graph[nxt])))
+    return None
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, dict[str, int]]:
+    graph = import_graph()
+    # The check reads the real tree: the packages are there and imports are found.
+    assert {"harness", "mieb_tasks", "mieb_models"} <= {m.split(".")[0] for m in graph}, sorted(graph)
+    assert sum(len(targets) for targets in graph.values()) > 100
+    return graph
+
+
+def test_find_cycle_sees_a_circle_through_a_lazy_import() -> None:
+    tree = ast.parse("import b\n\ndef f():\n    from a import x\n")
+    targets = {node.names[0].name if isinstance(node, ast.Import) else node.module for node in _import_nodes(tree)}
+    assert targets == {"a", "b"}
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 4}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b": 1}, "b": {"c": 1}, "c": {}}) is None
+
+
+def test_no_import_cycle_among_project_modules(graph) -> None:
+    cycle = find_cycle(graph)
+    if cycle:
+        steps = [f"{a} (line {graph[a][b]}) -> {b}" for a, b in itertools.pairwise(cycle)]
+        pytest.fail("import circle:\n  " + "\n  ".join(steps))
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_imports_only_what_lies_below_it(graph, package: str) -> None:
+    """mieb_records: nothing of the project; mieb_tasks and mieb_models: the records only."""
+    wrong = [
+        f"{module}:{line} imports {target}"
+        for module, targets in sorted(graph.items())
+        if module.split(".")[0] == package
+        for target, line in sorted(targets.items())
+        if target.split(".")[0] not in ALLOWED[package]
+    ]
+    assert wrong == [], f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+def test_records_exist_as_a_leaf(graph) -> None:
+    records = [m for m in graph if m.split(".")[0] == "mieb_records"]
+    assert {"mieb_records.tasks", "mieb_records.models", "mieb_records.errors"} <= set(records)
+    assert all(t.startswith("mieb_records") for m in records for t in graph[m])
+
+
+def test_engine_and_cache_are_built_only_by_the_builder() -> None:
+    """``EncodeEngine(...)`` / ``EmbeddingCache(...)`` appear only in ``harness.runner`` (tests and
+    benchmarks build their own on purpose and are not read)."""
+    files = {**module_files(), **{str(p.relative_to(ROOT)): p for p in sorted((ROOT / "scripts").rglob("*.py"))}}
+    calls = []
+    for module, path in files.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in ENGINE_CLASSES:
+                    calls.append((module, node.lineno, name))
+    builders = [c for c in calls if c[0] == ENGINE_BUILDER]
+    assert sorted(name for _, _, name in builders) == sorted(ENGINE_CLASSES), "the builder itself was not found"
+    assert [c for c in calls if c[0] != ENGINE_BUILDER] == []
