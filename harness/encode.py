@@ -129,7 +129,6 @@ class _ImageBatches:
 
         return torch.utils.data.default_collate([self.preprocess(image) for image in images])
 
-
     def _decode(self, values: list[Any], rows: Sequence[int]) -> tuple[list[Any], list[tuple[int, str]]]:
         """Each value decoded (PIL image, or tensor / JPEG bytes on the fast path); failures as (row, error)."""
         images, failures = [], []

@@ -137,7 +137,9 @@ def _load_split(source: DataSource, ref: DatasetRef, split: str, config: str | N
             raise SplitUnavailable(missing) from err
         # datasets' words for a split that is declared but holds no rows
         if "corresponds to no data" in str(err.__cause__):
-            where = f"Dataset {ref.path} at revision {ref.revision}" + (f" (local copy {location})" if revision is None else "")
+            where = f"Dataset {ref.path} at revision {ref.revision}" + (
+                f" (local copy {location})" if revision is None else ""
+            )
             subset = f"subset {config!r}" if config else "its default subset"
             raise DatasetInvalid(f"{where}: {subset} has an empty split {split!r}; nothing to score") from err
         raise

@@ -93,7 +93,8 @@ def retrieval(task: TaskSpec, split: str, subset: str, data: Any) -> None:
     unknown_docs = sorted({c for q in data.qrels.values() for c in q if c not in corpus_ids})
     if unknown_docs:
         raise DatasetInvalid(
-            f"{place}: qrels name {len(unknown_docs)} corpus ids that are not in the corpus ({_listed([repr(c) for c in unknown_docs])})"
+            f"{place}: qrels name {len(unknown_docs)} corpus ids that are not in the corpus "
+            f"({_listed([repr(c) for c in unknown_docs])})"
         )
 
 

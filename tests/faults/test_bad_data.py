@@ -91,7 +91,9 @@ def _labels_outside(root: Path) -> None:
         root, "uoft-cs/cifar100", image_column="img", label_column="fine_label", n_train=40, n_test=30
     )
     (test_file,) = folder.glob("default/test-*.parquet")
-    labels = [int(v) for v in _image_split(30, offset=1000, image_column="img", label_column="fine_label")["fine_label"]]
+    labels = [
+        int(v) for v in _image_split(30, offset=1000, image_column="img", label_column="fine_label")["fine_label"]
+    ]
     for row, value in OUTSIDE_LABELS.items():
         labels[row] = value
     _set_parquet_column(test_file, "fine_label", labels)
@@ -114,7 +116,9 @@ def _empty_split(root: Path) -> None:
 
 def _missing_subset(root: Path) -> None:
     """Pixel-Linguist/rendered-sts17 holding one of its language subsets."""
-    write_snapshot(root / "Pixel-Linguist" / "rendered-sts17", {"en-en": {"test": sts_split([(1, 1, 5.0), (2, 3, 1.0)])}})
+    write_snapshot(
+        root / "Pixel-Linguist" / "rendered-sts17", {"en-en": {"test": sts_split([(1, 1, 5.0), (2, 3, 1.0)])}}
+    )
 
 
 SESSION_TASKS = {
@@ -190,7 +194,7 @@ def test_a_truncated_image_decodes_as_the_reference_decodes_it(damaged_datasets:
     np.testing.assert_array_equal(np.asarray(image)[:8], top)  # the rows that are there are the image's
     for row in CORRUPT_ROWS:
         (bad,) = read_raw(dataset.with_format("arrow"), "image", [row])
-        with pytest.raises(Exception):  # noqa: B017, PT011 - whichever error PIL gives is reported with its row
+        with pytest.raises(Exception):  # noqa: B017 - whichever error PIL gives is reported with its row
             decode_exact(bad, feature)
 
 
@@ -203,7 +207,9 @@ class _Recorder:
     def __init__(self):
         from mieb_models.base import ModelMeta
 
-        self.meta = ModelMeta(name="t/rec", revision="1", framework="custom", architecture="x", modalities=("image", "text"))
+        self.meta = ModelMeta(
+            name="t/rec", revision="1", framework="custom", architecture="x", modalities=("image", "text")
+        )
         self.calls: list[str] = []
 
     def encode_images(self, images):
@@ -246,8 +252,14 @@ def _cub_source(root: Path, qrels: list[tuple[str, str, int]]) -> DataSource:
 @pytest.mark.parametrize(
     ("qrels", "message"),
     [
-        ([("q0", "d0", 1), ("q1", "d1", 1), ("q7", "d2", 1)], r"qrels name 1 query ids that are not among the queries \('q7'\)"),
-        ([("q0", "d0", 1), ("q1", "d9", 1), ("q1", "d8", 0)], r"qrels name 2 corpus ids that are not in the corpus \('d8', 'd9'\)"),
+        (
+            [("q0", "d0", 1), ("q1", "d1", 1), ("q7", "d2", 1)],
+            r"qrels name 1 query ids that are not among the queries \('q7'\)",
+        ),
+        (
+            [("q0", "d0", 1), ("q1", "d9", 1), ("q1", "d8", 0)],
+            r"qrels name 2 corpus ids that are not in the corpus \('d8', 'd9'\)",
+        ),
         ([("q5", "d0", 1)], r"no query has a qrels row"),
     ],
     ids=["unknown-query", "unknown-document", "no-query-judged"],
