@@ -101,7 +101,7 @@ def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledIma
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     values = column(dataset, task.label_column)
     if task.loader == "multilabel":
-        return LabeledImages(images, [list(v) for v in values])
+        return LabeledImages(images, [list(v) if v is not None else None for v in values])
     return LabeledImages(images, np.asarray(values), class_names(task, dataset))
 
 
