@@ -6,6 +6,10 @@ clear and the SHA-256 and size of the ``.npy`` bytes. An entry whose bytes do no
 used: it is reported with a warning and recomputed. A per-entry lock makes concurrent processes
 wait for the one that encodes, so shared images are encoded once per model; the lock file is
 removed when the entry is written.
+
+A cache that cannot be written (full disk, file size limit, read-only folder) never costs a
+result: the entry is left out (no half-written pair of files stays), a ``CacheWriteFailed``
+warning says why, and the computed array is used as if it had been cached.
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ _TMP_SUFFIX = ".tmp"
 
 class CacheEntryDiscarded(UserWarning):
     """A cache entry failed verification and is recomputed."""
+
+
+class CacheWriteFailed(UserWarning):
+    """An entry could not be written (e.g. the disk is full); the run goes on without caching it."""
 
 
 def default_cache_dir() -> Path:
@@ -178,8 +186,15 @@ class EmbeddingCache:
         path = self.path_for(key)
         data = _npy_bytes(array)
         record = {"key": key, "npy_sha256": hashlib.sha256(data).hexdigest(), "npy_bytes": len(data)}
-        atomic_write_bytes(path, data)
-        atomic_write_bytes(path.with_suffix(".json"), json.dumps(record, sort_keys=True, indent=1).encode())
+        try:
+            atomic_write_bytes(path, data)
+            atomic_write_bytes(path.with_suffix(".json"), json.dumps(record, sort_keys=True, indent=1).encode())
+        except OSError:
+            # an array without its record would only be discarded later: remove both
+            for part in (path, path.with_suffix(".json")):
+                with contextlib.suppress(OSError):
+                    part.unlink(missing_ok=True)
+            raise
 
     def get_or_compute(self, key: dict, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
         """The cached array, or ``compute()`` stored under the key; second item: was it a hit."""
@@ -187,13 +202,28 @@ class EmbeddingCache:
         if hit is not None:
             return hit, True
         path = self.path_for(key)
-        with entry_lock(path.with_name(path.name + ".lock")):
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(entry_lock(path.with_name(path.name + ".lock")))
+            except OSError as err:  # the cache folder cannot even hold a lock file
+                _warn_unwritable(path, err)
+                return compute(), False
             hit, _ = self._load(key)  # another process may have written it while we waited
             if hit is not None:
                 return hit, True
             array = compute()
-            self.put(key, array)
+            try:
+                self.put(key, array)
+            except OSError as err:
+                _warn_unwritable(path, err)
         return array, False
+
+
+def _warn_unwritable(path: Path, err: OSError) -> None:
+    warnings.warn(
+        CacheWriteFailed(f"embedding cache entry {path} not written ({err}); going on without caching it"),
+        stacklevel=3,
+    )
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:

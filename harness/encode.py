@@ -13,6 +13,11 @@ memory, non-blocking copies, a side stream) while batch n runs. Every batch's mo
 through ``BatchGuard.batch`` (harness.encode_checks). Texts are tokenised in the same prefetch
 thread, batch n+1 while batch n runs, for models that split ``tokenize`` from ``encode_tokens``;
 a text repeated within one call is tokenised and encoded once.
+
+An image that does not decode fails the encode with ``DatasetInvalid`` (never skipped): its
+worker returns the rows and errors instead of the batch, the model is not called again, and the
+pass goes on decoding only to count the rest, so the message gives how many images failed and the
+first rows. Truncated files that PIL can still read are decoded as the reference decodes them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import numpy as np
 
 from harness import imageio
 from harness.cache import EmbeddingCache
+from harness.data.hub import DatasetInvalid
 from harness.data.records import ImageSource
 from harness.encode_checks import BatchGuard, ModelOutputError
 from harness.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
@@ -89,10 +95,11 @@ class _ImageBatches:
         stop = min(start + self.batch_size, self.n)
         rows = self.rows[start:stop] if self.rows is not None else range(start, stop)
         values = imageio.read_raw(self.view, self.column, rows)
+        images, failures = self._decode(values, rows)
+        if failures:
+            return UndecodableImages(failures)
         if self.spec is not None:
-            items = imageio.split_for_device(values, self.feature, self.gpu_jpeg)
-            return apply_spec(items, self.spec) if self.finish_here else items
-        images = [imageio.decode_exact(v, self.feature) for v in values]
+            return apply_spec(images, self.spec) if self.finish_here else images
         if self.preprocess is None:
             return images
         if self.preprocess_batch is not None:
@@ -100,6 +107,36 @@ class _ImageBatches:
         import torch
 
         return torch.utils.data.default_collate([self.preprocess(image) for image in images])
+
+    def _decode(self, values: list[Any], rows: Sequence[int]) -> tuple[list[Any], list[tuple[int, str]]]:
+        """Each value decoded (PIL image, or tensor / JPEG bytes on the fast path); failures as (row, error)."""
+        images, failures = [], []
+        for row, value in zip(rows, values, strict=True):
+            try:
+                if self.spec is not None:
+                    images += imageio.split_for_device([value], self.feature, self.gpu_jpeg)
+                else:
+                    images.append(imageio.decode_exact(value, self.feature))
+            except Exception as err:  # any decoder error (PIL raises OSError, SyntaxError, ValueError ...) is the row's
+                failures.append((int(row), f"{type(err).__name__}: {str(err)[:120]}"))
+        return images, failures
+
+
+@dataclass
+class UndecodableImages:
+    """A worker's answer for a batch holding images that do not decode: (dataset row, error) each."""
+
+    failures: list[tuple[int, str]]
+
+
+def _undecodable(source: ImageSource, failures: list[tuple[int, str]]) -> DatasetInvalid:
+    shown = "; ".join(f"row {row}: {error}" for row, error in failures[:5])
+    more = f"; and {len(failures) - 5} more" if len(failures) > 5 else ""
+    return DatasetInvalid(
+        f"{len(failures)} of {len(source)} images in column {source.column!r} of {source.identity} "
+        f"could not be decoded ({shown}{more}). The case fails rather than score without them: "
+        "repair or re-download the dataset."
+    )
 
 
 @dataclass
@@ -211,7 +248,18 @@ class EncodeEngine:
         )
 
     def _batches(self, source: ImageSource) -> Any:
-        """Model-ready batches in order; on CUDA the next one is prepared while this one runs."""
+        """Model-ready batches in order; raises ``DatasetInvalid`` after the pass if any image failed to decode."""
+        failures: list[tuple[int, str]] = []
+        for batch in self._loaded(source):
+            if isinstance(batch, UndecodableImages):
+                failures += batch.failures
+            elif not failures:  # after a failure the pass only counts: the model is not called again
+                yield batch
+        if failures:
+            raise _undecodable(source, failures)
+
+    def _loaded(self, source: ImageSource) -> Any:
+        """The loader's batches; on CUDA the next one is prepared while this one runs."""
         loader = self._loader(source)
         if not self.device.startswith("cuda"):
             return iter(loader)
@@ -222,6 +270,8 @@ class EncodeEngine:
         """A batch from the workers -> on the device (fast path: decoded JPEGs, spec applied there)."""
         import torch
 
+        if isinstance(batch, UndecodableImages):
+            return batch
         if self.spec is not None:
             images = imageio.decode_jpegs(batch, self.device)
             images = [image.to(self.device, non_blocking=True) for image in images]
@@ -235,7 +285,12 @@ class EncodeEngine:
 
         chunks = []
         batches = tqdm(
-            self._batches(source), desc=f"encode {source.column}", unit="batch", disable=not self.progress, leave=False
+            self._batches(source),
+            desc=f"encode {source.column}",
+            unit="batch",
+            total=-(-len(source) // self.batch_size),
+            disable=not self.progress,
+            leave=False,
         )
         for batch in batches:
             chunks.append(self.guard.batch(self.model.encode_images, batch, rows=len(batch), kind="image"))

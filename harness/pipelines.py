@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.data import views
+from harness.data import validate, views
 from harness.data.hub import DataSource
 from harness.data.records import ImageSource
 from harness.encode import EncodeEngine
@@ -38,6 +38,7 @@ def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     prompts = task.prompts(names) if task.prompts else list(names)
     if not prompts:
         raise ValueError(f"{task.name}: no class names to build prompts from")
+    validate.labels_in_set(task, split, data.labels, prompts)
     image_emb = engine.images(data.images, f"{task.name} {split} images")
     label_emb = engine.texts(prompts, f"{task.name} prompts")
     return zero_shot(image_emb, label_emb, data.labels, scoring=task.zero_shot_scoring)
@@ -47,6 +48,11 @@ def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataS
     train = views.labeled_images(source, task, task.train_split)
     test = views.labeled_images(source, task, split)
     multilabel = task.loader == "multilabel"
+    for part, data in ((task.train_split, train), (split, test)):
+        if multilabel:
+            validate.multilabels(task, part, data.labels)
+        else:
+            validate.labels_in_set(task, part, data.labels, data.class_names)
     sample = multilabel_undersample_indices if multilabel else undersample_indices
     experiments = sample(train.labels, task.samples_per_label, task.n_experiments, seed=SEED)
     # Encode the union of all experiments' training rows once, then slice per experiment.
@@ -66,6 +72,7 @@ def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataS
 
 def clustering_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
     data = views.labeled_images(source, task, split)
+    validate.labels_in_set(task, split, data.labels, data.class_names)
     return clustering(engine.images(data.images, f"{task.name} {split} images"), data.labels, seed=SEED)
 
 
@@ -83,6 +90,7 @@ def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     from harness.evaluators.retrieval import retrieval
 
     data = views.retrieval(source, task, split, subset)
+    validate.retrieval(task, split, subset, data)
     query_emb = _encode_side(engine, data.queries, f"{task.name} {subset} queries")
     corpus_emb = _encode_side(engine, data.corpus, f"{task.name} {subset} corpus")
     candidates = None
@@ -105,6 +113,7 @@ def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
 
 def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
     data = views.image_pairs(source, task, split, subset)
+    validate.not_empty(task, split, len(data.scores), "the pair table", subset)
     first = engine.images(data.first, f"{task.name} {subset} sentence1")
     second = engine.images(data.second, f"{task.name} {subset} sentence2")
     pairwise = getattr(engine.model, "similarity_pairwise", None)
@@ -119,6 +128,7 @@ def compositionality_pipeline(
 ) -> dict:
     loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
     data = loader(source, task, split, subset)
+    validate.samples(task, split, data)
     image_emb = np.stack([_images(engine, s, task.name) for s in data.images], axis=1)
     text_emb = np.stack([engine.texts(t, f"{task.name} texts") for t in data.texts], axis=1)
     return compositionality(image_emb, text_emb)

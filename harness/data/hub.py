@@ -30,6 +30,12 @@ class SplitUnavailable(DatasetUnavailable):
     """The dataset is there but lacks a subset (config) or split; the message lists what exists."""
 
 
+class DatasetInvalid(DatasetUnavailable):
+    """The dataset reads but its content cannot be scored: an empty split, labels outside the label
+    set, qrels naming ids that do not exist, images that do not decode. The message names the
+    dataset, split and rows."""
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Resolves dataset references against a local mirror first, then the hub."""
@@ -136,6 +142,13 @@ def _load_split(source: DataSource, ref: DatasetRef, split: str, config: str | N
         missing = _missing_part(source, ref, split, config)
         if missing:
             raise SplitUnavailable(missing) from err
+        # datasets' words for a split that is declared but holds no rows
+        if "corresponds to no data" in str(err.__cause__):
+            where = f"Dataset {ref.path} at revision {ref.revision}" + (
+                f" (local copy {location})" if revision is None else ""
+            )
+            subset = f"subset {config!r}" if config else "its default subset"
+            raise DatasetInvalid(f"{where}: {subset} has an empty split {split!r}; nothing to score") from err
         raise
 
 

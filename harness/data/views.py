@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from harness.data import retrieval_v1
-from harness.data.hub import DataSource
+from harness.data.hub import DatasetInvalid, DataSource
 from harness.data.reading import _images, column, finish_retrieval, qrels_dict
 from harness.data.records import ImagePairs, LabeledImages, PairSamples, RetrievalData, Side
 from harness.spec import TaskSpec
@@ -49,7 +49,7 @@ def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledIma
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     values = column(dataset, task.label_column)
     if task.loader == "multilabel":
-        return LabeledImages(images, [list(v) for v in values])
+        return LabeledImages(images, [list(v) if v is not None else None for v in values])
     return LabeledImages(images, np.asarray(values), class_names(task, dataset))
 
 
@@ -164,7 +164,7 @@ def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
     qrels: dict[str, dict[str, int]] = {}
     query_ids = [f"query-{split}-{i}" for i in range(len(dataset))]
     for qid, choices, answer in zip(query_ids, column(dataset, "choices"), column(dataset, "answer"), strict=True):
-        correct = "ABCDEF".index(answer.strip()[1])
+        correct = _answer_index(task, split, qid, answer, choices)
         qrels[qid] = {}
         for j, choice in enumerate(choices):
             cid = corpus_index.setdefault(choice, f"corpus-{split}-{len(corpus_index)}")
@@ -172,6 +172,18 @@ def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
     queries = Side(query_ids, questions, _images(source, task, dataset, task.name, split, "image"))
     corpus = Side(list(corpus_index.values()), list(corpus_index))
     return finish_retrieval(queries, corpus, qrels, task)
+
+
+def _answer_index(task: TaskSpec, split: str, qid: str, answer: Any, choices: Sequence[str]) -> int:
+    """``"(B)"`` -> 1; an answer that names no choice is refused (it would leave no positive)."""
+    text = str(answer).strip()
+    index = "ABCDEF".find(text[1]) if len(text) > 1 else -1
+    if not 0 <= index < len(choices):
+        raise DatasetInvalid(
+            f"{task.name}: dataset {task.dataset.path} at revision {task.dataset.revision}, split {split!r}: "
+            f"row {qid.rsplit('-', 1)[-1]} has answer {answer!r}, which names none of its {len(choices)} choices"
+        )
+    return index
 
 
 RETRIEVAL_LOADERS = {
@@ -224,9 +236,16 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     position = {str(c): i for i, c in enumerate(column(corpus, "id"))}
     correct: dict[str, int] = {}
     wrong: dict[str, list[int]] = {}
-    for q, c, s in zip(
-        column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"), strict=True
-    ):
+    rows_qrels = list(
+        zip(column(qrels_ds, "query-id"), column(qrels_ds, "corpus-id"), column(qrels_ds, "score"), strict=True)
+    )
+    if unknown := [row for row, (_, c, _) in enumerate(rows_qrels) if str(c) not in position]:
+        shown = ", ".join(f"{row} ({rows_qrels[row][1]!r})" for row in unknown[:5])
+        raise DatasetInvalid(
+            f"{task.name}: dataset {task.dataset.path} at revision {task.dataset.revision}, split {split!r}: "
+            f"{len(unknown)} qrels rows name corpus ids that are not in the corpus (rows {shown})"
+        )
+    for q, c, s in rows_qrels:
         if int(s) > 0:
             correct[str(q)] = position[str(c)]
         else:

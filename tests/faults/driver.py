@@ -76,7 +76,9 @@ def run(cmd: list[str], cwd: Path, *, kill_after: float | None = None, sig: int 
     start = time.monotonic()
     log = cwd / f"output-{time.time_ns()}.txt"
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_as_from_a_terminal
+        )
         try:
             proc.wait(timeout=kill_after)
         except subprocess.TimeoutExpired:
@@ -91,6 +93,13 @@ def run(cmd: list[str], cwd: Path, *, kill_after: float | None = None, sig: int 
     if kill_after is not None:
         _reap_group(proc.pid)
     return Run(proc.returncode, log.read_text(errors="replace"), seconds)
+
+
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default action in the child, as a terminal gives it. A suite started in the
+    background (``cmd &``, ``nohup``, some CI runners) inherits SIGINT *ignored*, and Python then
+    never raises KeyboardInterrupt: every SIGINT trial would measure the launcher, not the harness."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _reap_group(pgid: int) -> None:
