@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mieb_models.base import embedding_array, torch_to_numpy
+
 
 class ModelError(RuntimeError):
     """The model failed or returned something unusable; the message says which model and how."""
@@ -119,7 +121,7 @@ class BatchGuard:
 
     def _as_matrix(self, output: Any, where: str) -> np.ndarray:
         if hasattr(output, "detach"):
-            output = output.detach().float().cpu().numpy()
+            output = torch_to_numpy(output)
         if not isinstance(output, np.ndarray):
             if not isinstance(output, list | tuple):
                 raise ModelOutputError(
@@ -139,4 +141,4 @@ class BatchGuard:
                 f"{self.model_name} returned an array of shape {output.shape} for {where}; expected 2-D "
                 "(one row per input)"
             )
-        return output.astype(np.float32, copy=False)
+        return embedding_array(output)  # float16/32/64 kept, as mteb's evaluators receive them

@@ -45,11 +45,34 @@ class Encoder(Protocol):
     def encode_texts(self, texts: list[str]) -> Any: ...
 
 
+# Float dtypes an embedding keeps. mteb hands the model's output to scikit-learn, scipy and torch
+# unchanged, and the dtype decides their arithmetic: scikit-learn computes float16 input in float64
+# (paired distances, LogisticRegression, k-means), float32 input in float32. Casting float16 to
+# float32 is exact but moves those computations to float32 and changes the last bits of STS scores
+# and, rarely, a linear-probe prediction. bfloat16 (no numpy dtype) and integers become float32.
+KEPT_DTYPES = (np.float16, np.float32, np.float64)
+
+
+def torch_to_numpy(tensor: Any) -> np.ndarray:
+    """A CPU numpy array of a torch tensor, in its own float dtype when numpy has it (else float32)."""
+    import torch
+
+    tensor = tensor.detach()
+    if tensor.dtype not in (torch.float16, torch.float32, torch.float64):
+        tensor = tensor.float()
+    return tensor.cpu().numpy()
+
+
+def embedding_array(array: np.ndarray) -> np.ndarray:
+    """``array`` in a kept float dtype (see ``KEPT_DTYPES``); anything else becomes float32."""
+    return array if array.dtype in KEPT_DTYPES else array.astype(np.float32)
+
+
 def to_numpy(embeddings: Any) -> np.ndarray:
-    """A float32 numpy copy of a torch tensor or array-like of embeddings."""
+    """A numpy copy of a torch tensor or array-like of embeddings, in the dtype mteb would see."""
     if hasattr(embeddings, "detach"):
-        embeddings = embeddings.detach().float().cpu().numpy()
-    array = np.asarray(embeddings, dtype=np.float32)
+        embeddings = torch_to_numpy(embeddings)
+    array = embedding_array(np.asarray(embeddings))
     if array.ndim != 2:
         raise ValueError(f"expected a 2-D embedding array, got shape {array.shape}")
     return array
@@ -66,7 +89,8 @@ class TorchEncoder:
 
     Subclasses set ``self.model`` and implement ``_images``/``_texts`` on tensors already on
     the device; this class moves inputs, wraps the forward in ``no_grad`` and autocast (fp16/bf16
-    on CUDA only; CPU always runs fp32) and returns float32 CPU tensors.
+    on CUDA only; CPU always runs fp32) and returns CPU tensors: float16 when the model's output
+    is float16 (mteb's wrappers hand that dtype on), float32 otherwise (bfloat16 included).
     """
 
     meta: ModelMeta
@@ -90,7 +114,7 @@ class TorchEncoder:
 
         with torch.inference_mode(), self._autocast():
             out = fn(*args)
-        return out.float().cpu()
+        return (out if out.dtype == torch.float16 else out.float()).cpu()
 
     def encode_images(self, images: Any) -> Any:
         import torch

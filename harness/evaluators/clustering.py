@@ -38,7 +38,7 @@ def clustering(
 ) -> dict[str, float]:
     """MiniBatchKMeans with k = number of distinct labels on the raw embeddings, then scores.
 
-    ``emb`` is passed to sklearn unchanged (mteb uses the encoder's float32 output; the dtype
+    ``emb`` is passed to sklearn unchanged (mteb uses the encoder's output, float32 or float16; the dtype
     changes k-means results). Metrics use sklearn defaults: ``nmi`` is arithmetic-mean NMI.
     """
     gold = np.asarray(labels)

@@ -5,8 +5,10 @@ Sources (mteb 2.26.24): ``mteb/abstasks/classification.py`` (``_undersample_data
 (``_undersample_data_indices``, ``_evaluate_subset``, ``_calculate_scores``) and
 ``mteb/_evaluators/classification_metrics.py`` (``hamming_score``).
 
-Embeddings are passed to sklearn unchanged: mteb feeds the encoder's output (float32) straight
-to the classifiers, and casting would change lbfgs / k-NN results.
+Embeddings are passed to sklearn unchanged: mteb feeds the encoder's output straight to the
+classifiers, and its dtype decides the solver's: float32 stays float32, float16 (CUDA autocast)
+is fitted in float64. Casting would change lbfgs / k-NN results (with float16 cast to float32,
+one test prediction in 400 flipped on the parity data).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ Semantics follow mteb 2.x ``AbsTaskSTS._calculate_scores`` (``mteb/abstasks/sts.
   only in the last bits; it is kept so the arithmetic matches mteb's.
 * ``cosine = 1 - sklearn.paired_cosine_distances``, ``manhattan = -paired_manhattan_distances``,
   ``euclidean = -paired_euclidean_distances``. They are computed with scikit-learn, as mteb does,
-  in the embeddings' own dtype (float32 embeddings give float32 scores), then widened to float64
-  (mteb calls ``.tolist()``).
+  in the embeddings' own dtype (float32 embeddings give float32 scores; scikit-learn computes
+  float16 embeddings, which mteb's wrappers return under CUDA autocast, in float64), then widened
+  to float64 (mteb calls ``.tolist()``).
 * ``pearson`` / ``spearman`` use the model's own pairwise similarity when given. Otherwise they use
   mteb's default ``pairwise_cos_sim`` (``mteb/similarity_functions.py``), computed with the same
   torch calls on CPU: ``torch.tensor(x, dtype=float32)``, ``torch.nn.functional.normalize(p=2,

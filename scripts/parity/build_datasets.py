@@ -4,7 +4,7 @@ Each task's data goes under every path either side reads it from: mieb's pinned
 ``TaskSpec.dataset.path`` and mteb 2.x's path (``TaskSpec.mteb2_dataset.path`` when mieb pins
 another one). ``ROOT/tasks.json`` lists the tasks and the subsets to run.
 
-    python scripts/parity/build_datasets.py ROOT
+    python scripts/parity/build_datasets.py ROOT [TASK ...]   # default: every task below
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ TASKS: dict[str, list[str] | None] = {
     "CVBenchCount": None,
     "BLINKIT2IMultiChoice": None,
     "STS12VisualSTS": None,
+    "STS14VisualSTS": None,
+    "MNIST": None,
     "Winoground": None,
     "AROCocoOrder": None,
     "ImageCoDe": None,
@@ -251,6 +253,41 @@ def sts12():
     return {"default": {"test": sts_split(pairs)}}
 
 
+def sts_duplicates(n: int = 150, pool: int = 10):
+    """Rendered-sentence pairs drawn from a small pool: each image recurs in many rows, in both
+    columns and in every batch position, and 1 pair in 9 is a sentence paired with itself, so many
+    similarities are ties (or near-ties) at ~1.0 and their rounding decides Spearman's ranks."""
+    codes = [rand_code() for _ in range(pool)]
+    pairs = []
+    for _ in range(n):
+        i, k = int(RNG.integers(0, pool)), int(RNG.integers(0, 9))
+        second = codes[i] if k == 8 else [(codes[i], k), (codes[(i + 1 + k) % pool], 8 - k)]
+        first = codes[i] if RNG.random() < 0.7 else [(codes[i], 4), (codes[(i + 3) % pool], 4)]
+        pairs.append((first, second, float(np.clip(5 * k / 8 + RNG.normal(0, 0.5), 0, 5))))
+    return {"default": {"test": sts_split(pairs)}}
+
+
+def noisy_probe(n_train: int = 240, n_test: int = 400, n_classes: int = 10):
+    """Linear-probe data whose classes barely separate (random swatches, labels half random), so
+    many test predictions sit near a decision boundary: the solver's float dtype shows there."""
+    feature = datasets.ClassLabel(names=DIGIT_NAMES[:n_classes])
+    prototypes = [rand_code() for _ in range(n_classes)]
+    splits = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        labels = [int(RNG.integers(0, n_classes)) for _ in range(n)]
+        strong = [int(RNG.integers(1, 4)) for _ in labels]
+        images = [
+            swatch([(prototypes[y], r), (rand_code(), 6 - r), (rand_code(), 2)])
+            for y, r in zip(labels, strong, strict=True)
+        ]
+        labels = [y if RNG.random() < 0.5 else int(RNG.integers(0, n_classes)) for y in labels]
+        splits[split] = datasets.Dataset.from_dict(
+            {"image": images, "label": labels},
+            features=datasets.Features({"image": datasets.Image(), "label": feature}),
+        )
+    return {"default": splits}
+
+
 def winoground():
     c0 = [f"the {i} cup is on the book" for i in range(16)]
     c1 = [f"the book is on the {i} cup" for i in range(16)]
@@ -304,18 +341,25 @@ BUILDERS = {
     "CVBenchCount": cvbench,
     "BLINKIT2IMultiChoice": blink,
     "STS12VisualSTS": sts12,
+    "STS14VisualSTS": sts_duplicates,
+    "MNIST": noisy_probe,
     "Winoground": winoground,
     "AROCocoOrder": aro,
     "ImageCoDe": imagecode,
 }
 
 
-def main(root: Path) -> None:
+def main(root: Path, only: list[str] | None = None) -> None:
+    unknown = sorted(set(only or ()) - set(TASKS))
+    if unknown:
+        raise SystemExit(f"no parity dataset for {unknown}; choose from {sorted(TASKS)}")
     datasets.disable_progress_bars()
     root.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     manifest = {}
     for name, subsets in TASKS.items():
+        if only and name not in only:
+            continue
         spec = get_task(name)
         paths = [spec.dataset.path]
         if spec.mteb2_dataset is not None and spec.mteb2_dataset.path not in paths:
@@ -337,4 +381,4 @@ def main(root: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).resolve())
+    main(Path(sys.argv[1]).resolve(), sys.argv[2:] or None)

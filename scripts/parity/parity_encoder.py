@@ -5,12 +5,14 @@ Pillow's resampling code), projected with a fixed-seed matrix and squashed with 
 is the embedding of the colour swatch its hash code paints (``tests/support/layouts.text_code``:
 code ``c`` is the colour ``(c % 256, c // 256, 0)``) plus a hash-seeded noise vector, so a text is
 closest to the swatch painted with its code and retrieval scores are far from chance.
-Outputs are float32, as mieb's engine casts them anyway.
+Outputs are float32, or float16 when ``MIEB_PARITY_DTYPE=float16`` (the dtype mteb's wrappers hand
+on under CUDA autocast: scikit-learn then computes STS distances and the linear probe in float64).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ DIM = 48
 GRID = 8
 CODE_SPACE = 1 << 16
 TEXT_NOISE = 0.6
+DTYPE = np.dtype(os.environ.get("MIEB_PARITY_DTYPE", "float32"))
 
 _rng = np.random.default_rng(20240611)
 _W = _rng.standard_normal((GRID * GRID * 3, DIM)) / np.sqrt(GRID * GRID * 3)
@@ -40,7 +43,7 @@ def _embed_pixels(grid: np.ndarray) -> np.ndarray:
 def embed_images(images: Sequence[Any]) -> np.ndarray:
     """One row per image (PIL, any mode)."""
     out = [_embed_pixels(_grid(np.asarray(im.convert("RGB"), dtype=np.uint8))) for im in images]
-    return np.asarray(out, dtype=np.float32).reshape(len(images), DIM)
+    return np.asarray(out, dtype=np.float32).reshape(len(images), DIM).astype(DTYPE)
 
 
 def text_code(text: str) -> int:
@@ -57,4 +60,4 @@ def embed_texts(texts: Sequence[str]) -> np.ndarray:
         seed = int(hashlib.sha256(("noise:" + text).encode("utf-8")).hexdigest()[:16], 16)
         noise = np.random.default_rng(seed).standard_normal(DIM)
         out.append(_embed_pixels(grid) + TEXT_NOISE * noise)
-    return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM)
+    return np.asarray(out, dtype=np.float32).reshape(len(texts), DIM).astype(DTYPE)

@@ -7,7 +7,8 @@
 # e.g. `python -m venv .mteb-venv && .mteb-venv/bin/pip install mteb==2.26.24 pillow`);
 # mteb is never imported by mieb itself. mieb runs with the repository's .venv (or $MIEB_PYTHON).
 # WORKDIR (default: a fresh temporary folder) receives the datasets, both score files and a
-# private datasets cache. Exit status 1 when any metric differs by more than 1e-6 or is missing.
+# private datasets cache. Exit status 1 when any metric differs at all (PARITY_TOL=1e-6 loosens it)
+# or is missing, in either pass (float32 and float16 embeddings).
 #
 # Steps: build_datasets.py (mieb venv) writes every task's data under both its mieb path and its
 # mteb path; run_mieb.py scores them with harness.runner.run_task; run_mteb.py scores them with
@@ -29,12 +30,19 @@ rm -rf "$WORK/hf-cache-mieb" "$WORK/hf-cache-mteb"
 
 echo "== building datasets in $WORK/data"
 HF_DATASETS_CACHE="$WORK/hf-cache-mieb" "$MIEB_PYTHON" "$HERE/build_datasets.py" "$WORK/data"
-echo "== mieb"
-(cd "$REPO" && HF_DATASETS_CACHE="$WORK/hf-cache-mieb" "$MIEB_PYTHON" "$HERE/run_mieb.py" "$WORK/data" "$WORK/mieb.json")
-echo "== mteb ($("$MTEB_PYTHON" -c 'import mteb; print(mteb.__version__)' 2>/dev/null))"
-# run from a neutral folder so nothing in the repository shadows mteb's imports
-(cd "$WORK" && HF_DATASETS_CACHE="$WORK/hf-cache-mteb" "$MTEB_PYTHON" "$HERE/run_mteb.py" "$WORK/data" "$WORK/mteb.json" 2>&1 \
-  | grep -v -e "superseded" -e "check_if_dataset_is_superseded" -e "_warn_prf" || true)
-test -s "$WORK/mteb.json" || { echo "mteb run failed" >&2; exit 2; }
-echo "== compare (mteb vs mieb)"
-python3 "$HERE/compare.py" "$WORK/mteb.json" "$WORK/mieb.json"
+status=0
+# Two passes: float32 embeddings, then float16 ones (what mteb's wrappers return under CUDA
+# autocast; scikit-learn then computes STS distances, k-means and the linear probe in float64).
+for DTYPE in float32 float16; do
+  export MIEB_PARITY_DTYPE=$DTYPE
+  echo "== mieb ($DTYPE embeddings)"
+  (cd "$REPO" && HF_DATASETS_CACHE="$WORK/hf-cache-mieb" "$MIEB_PYTHON" "$HERE/run_mieb.py" "$WORK/data" "$WORK/mieb-$DTYPE.json")
+  echo "== mteb $("$MTEB_PYTHON" -c 'import mteb; print(mteb.__version__)' 2>/dev/null) ($DTYPE embeddings)"
+  # run from a neutral folder so nothing in the repository shadows mteb's imports
+  (cd "$WORK" && HF_DATASETS_CACHE="$WORK/hf-cache-mteb" "$MTEB_PYTHON" "$HERE/run_mteb.py" "$WORK/data" "$WORK/mteb-$DTYPE.json" 2>&1 \
+    | grep -v -e "superseded" -e "check_if_dataset_is_superseded" -e "_warn_prf" || true)
+  test -s "$WORK/mteb-$DTYPE.json" || { echo "mteb run failed" >&2; exit 2; }
+  echo "== compare (mteb vs mieb, $DTYPE embeddings)"
+  python3 "$HERE/compare.py" "$WORK/mteb-$DTYPE.json" "$WORK/mieb-$DTYPE.json" --tol "${PARITY_TOL:-0}" || status=1
+done
+exit $status

@@ -58,7 +58,7 @@ def make_model():
                 if emb is None:
                     raise ValueError(f"batch with neither text nor image: {list(batch)}")
                 chunks.append(emb)
-            return np.concatenate(chunks, axis=0).astype(np.float32)
+            return np.concatenate(chunks, axis=0)  # the encoder's dtype, as mteb's wrappers return it
 
     return ParityEncoder()
 
