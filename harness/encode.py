@@ -175,6 +175,11 @@ class EncodeEngine:
         key = {"model": meta.name, "revision": meta.revision, "preprocessing": preprocessing}
         if self.spec is not None:  # the exact path keeps its keys (and existing caches)
             key["pixels"] = FAST_ID
+        precision = getattr(self.model, "precision", None)
+        if self.device.startswith("cuda") and precision not in (None, "fp32"):
+            # fp16/bf16 autocast gives other embeddings (and fp16 keeps its dtype): never shared with
+            # fp32 runs; CPU runs are fp32 whatever was asked and keep the fp32 key
+            key["precision"] = precision
         return key
 
     def _cached(self, what: dict[str, Any], label: str, compute: Any) -> np.ndarray:

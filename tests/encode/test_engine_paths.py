@@ -116,3 +116,23 @@ def test_apply_spec_matches_the_processor_within_one_level(model, images) -> Non
     assert ours.shape == theirs.shape
     one_level = 1 / 255 / min(spec.std)
     assert (ours - theirs).abs().max() <= one_level + 1e-5
+
+
+class _PrecisionStub:
+    """Only what the engine reads for its cache key: a model on a device at a precision."""
+
+    def __init__(self, model, device: str, precision: str) -> None:
+        self.meta, self.device, self.precision = model.meta, device, precision
+
+
+@pytest.mark.parametrize("precision", ["fp16", "bf16"])
+def test_reduced_precision_on_cuda_never_shares_cache_entries_with_fp32(model, tmp_path, precision) -> None:
+    cache = EmbeddingCache(tmp_path)
+    key = {}
+    for device, prec in [("cuda", "fp32"), ("cuda", precision), ("cpu", precision), ("cpu", "fp32")]:
+        engine = EncodeEngine(_PrecisionStub(model, device, prec), cache, num_workers=0, progress=False)
+        key[device, prec] = engine._model_key()
+    assert key["cuda", precision] != key["cuda", "fp32"]
+    assert key["cuda", precision]["precision"] == precision
+    # CPU runs fp32 whatever was asked (autocast is CUDA-only), so they share the fp32 entries
+    assert key["cpu", precision] == key["cpu", "fp32"] == key["cuda", "fp32"]
