@@ -54,13 +54,15 @@ def tasks_and_source(data: str, work: Path) -> tuple[list[tuple[object, list[str
         from harness.offline.build import build_offline_datasets
 
         root = build_offline_datasets(work / "offline-data", progress=False)
-        return [(task, None) for task in get_benchmark("MIEB(offline)").tasks], DataSource.from_env(root)
+        tasks = [(task, None) for task in get_benchmark("MIEB(offline)").tasks]
+        return tasks, DataSource.from_env(root, verify_data=False)
     root = work / "parity-data"
     if not (root / "tasks.json").exists():
         subprocess.run([sys.executable, str(REPO / "scripts/parity/build_datasets.py"), str(root)], check=True)
     manifest = json.loads((root / "tasks.json").read_text())
     # the parity data is laid out as mteb 2.x reads it (its paths, its BEIR configs)
-    return [(get_task(name), info["subsets"]) for name, info in manifest.items()], DataSource.from_env(root, "mteb2")
+    tasks = [(get_task(name), info["subsets"]) for name, info in manifest.items()]
+    return tasks, DataSource.from_env(root, "mteb2", verify_data=False)  # tiny by design
 
 
 def main_scores(model: object, tasks: list, source: object, results: Path, fast: bool) -> dict[str, float]:
