@@ -42,7 +42,7 @@ def options_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     task = get_task("CIFAR10ZeroShot")
     write_classification(root, task.dataset.path, image_column="img", config="plain_text", n_train=10, n_test=100)
-    write_classification(root, task.reference_dataset.path, image_column="img", n_train=10, n_test=40)
+    write_classification(root, task.mteb2_dataset.path, image_column="img", n_train=10, n_test=40)
     return root
 
 
@@ -91,7 +91,7 @@ def test_selection_and_dataset_source_reach_the_workers(cluster, options_data, t
         for entry in on_cluster[name]["scores"]["test"]:
             assert entry == by_subset[entry["hf_subset"]], (name, entry["hf_subset"])  # subsets are independent
     cifar = get_task("CIFAR10ZeroShot")
-    assert on_cluster["CIFAR10ZeroShot"]["dataset_revision"] == cifar.reference_dataset.revision
+    assert on_cluster["CIFAR10ZeroShot"]["dataset_revision"] == cifar.mteb2_dataset.revision
     assert defaults["CIFAR10ZeroShot"]["dataset_revision"] == cifar.dataset.revision
     assert on_cluster["CIFAR10ZeroShot"]["scores"] != defaults["CIFAR10ZeroShot"]["scores"]
 

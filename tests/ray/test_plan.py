@@ -119,7 +119,7 @@ def test_the_worker_reads_the_task_as_the_selection_and_source_say():
 
     job = JobSettings("clip", dataset_source="mteb2", languages=("deu",))
     cifar = job.task_view(get_task("CIFAR10ZeroShot"))
-    assert cifar.dataset == get_task("CIFAR10ZeroShot").reference_dataset
+    assert cifar.dataset == get_task("CIFAR10ZeroShot").mteb2_dataset
     assert job.subsets_of(get_task("EmojiVisualSTSMultilingualOffline")) == ["en-de"]
     assert job.subsets_of(get_task("EmojiVisualSTSOffline")) == []  # no German subset: not run
     assert JobSettings("clip").subsets_of(get_task("EmojiVisualSTSMultilingualOffline")) is None  # all
