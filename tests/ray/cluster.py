@@ -8,6 +8,7 @@ Each worker node has its own embedding cache (``MIEB_CACHE_DIR``), as separate m
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -119,6 +120,24 @@ class LocalCluster:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {alive} of {count} Ray nodes came up: {done.stderr[-2000:]}")
             time.sleep(2)
+
+    def node_ids(self) -> dict[str, str]:
+        """Node name -> Ray's node id, matched by the node's own temp folder in its object-store socket path."""
+        probe = (
+            "import json, ray, sys; ray.init(address=sys.argv[1], log_to_driver=False); "
+            "print(json.dumps({n['NodeID']: n['ObjectStoreSocketName'] for n in ray.nodes() if n['Alive']}))"
+        )
+        done = subprocess.run([sys.executable, "-c", probe, self.address], capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"could not list the Ray nodes: {done.stderr[-2000:]}")
+        sockets = json.loads(done.stdout.strip().splitlines()[-1])
+        folders = {name: str(self.root / name / "ray") for name in self.tokens}
+        return {
+            name: node_id
+            for node_id, socket_path in sockets.items()
+            for name, folder in folders.items()
+            if socket_path.startswith(folder + os.sep)
+        }
 
     def node_pids(self, name: str) -> list[int]:
         return node_pids(self.tokens[name])

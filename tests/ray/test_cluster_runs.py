@@ -72,20 +72,26 @@ def test_worker_node_killed_mid_run_completes_with_each_file_written_once(
 ):
     single_results, single = single_process
     command = mieb_run(tmp_path / "results", offline_data, "--ray", cluster.address)
+    ids = cluster.node_ids()
+    assert {"worker1", "worker2"} <= set(ids), ids
     driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    lines, killed = [], 0
+    lines, killed, victim = [], 0, ""
     for line in driver.stdout:
         lines.append(line)
-        if not killed and line.startswith("mieb ray [1/5]"):
-            # Both nodes started a group at once; the first finished, so the other node is mid-group.
-            killed = cluster.kill("worker2")
+        first = PROGRESS.match(line)
+        if not killed and first and first.group(1) == "1":
+            # Both workers started a group at once; the one that did not report this first finished
+            # group is mid-group: kill that one (which of the two finishes first varies run to run).
+            finished_on = first.group(3).rsplit(":", 1)[-1]
+            victim = "worker1" if ids["worker2"].startswith(finished_on) else "worker2"
+            killed = cluster.kill(victim)
     driver.wait(timeout=900)
     stdout = "".join(lines)
     print(stdout)  # the progress lines and busy-time table, for -s
 
     assert killed, f"the run never reported a finished group:\n{stdout[-4000:]}"
     assert len(PROGRESS.findall(stdout)) == 5, stdout[-4000:]
-    assert not cluster.node_pids("worker2")  # the node really died
+    assert not cluster.node_pids(victim)  # the node really died
     assert "will be retried" in stdout  # Ray's own report: the dead node's group ran again elsewhere
     assert sorted(_written(stdout)) == sorted(TASKS)  # none lost, none written twice
     for path in (tmp_path / "results").glob(f"{MODEL_DIR}/*/*.json"):
