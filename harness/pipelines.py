@@ -117,9 +117,15 @@ def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSou
     first = engine.images(data.first, f"{task.name} {subset} sentence1")
     second = engine.images(data.second, f"{task.name} {subset} sentence2")
     pairwise = getattr(engine.model, "similarity_pairwise", None)
-    similarity = np.asarray(pairwise(first, second)) if callable(pairwise) else None
+    model_scores = np.asarray(pairwise(first, second)) if callable(pairwise) else None
     return visual_sts(
-        first, second, data.scores, min_score=task.min_score, max_score=task.max_score, pairwise_similarity=similarity
+        first,
+        second,
+        data.scores,
+        min_score=task.min_score,
+        max_score=task.max_score,
+        pairwise_similarity=model_scores,
+        similarity=engine.model.meta.similarity,
     )
 
 

@@ -14,7 +14,9 @@ An encoder turns images and texts into embeddings. The harness drives it in batc
   harness then tokenises batch n+1 in its prefetch thread while batch n runs.
 - ``encode_fused(texts, images)`` (optional) embeds image+text pairs; by default the harness sums
   the unnormalised text and image embeddings, as the reference CLIP-family wrappers do.
-- ``similarity(a, b)`` (optional) overrides cosine similarity for retrieval.
+- ``meta.similarity`` (``"cosine"``, ``"dot"`` or ``"euclidean"``) is the similarity retrieval
+  ranks with and visual STS reports as ``pearson``/``spearman``; ``similarity_pairwise(a, b)``
+  (optional) returns those STS pair scores itself.
 
 Every method returns a 2-D float array (numpy or torch) with one row per input.
 """

@@ -12,16 +12,21 @@ Semantics follow mteb 2.x ``AbsTaskSTS._calculate_scores`` (``mteb/abstasks/sts.
   float16 embeddings, which mteb's wrappers return under CUDA autocast, in float64), then widened
   to float64 (mteb calls ``.tolist()``).
 * ``pearson`` / ``spearman`` use the model's own pairwise similarity when given. Otherwise they use
-  mteb's default ``pairwise_cos_sim`` (``mteb/similarity_functions.py``), computed with the same
-  torch calls on CPU: ``torch.tensor(x, dtype=float32)``, ``torch.nn.functional.normalize(p=2,
-  dim=1)`` and ``(a * b).sum(dim=-1)``. That float32 cosine is not bit-identical to the sklearn
-  cosine (or to a numpy float32 one), so ``pearson`` can differ from ``cosine_pearson`` in the last
-  digits, and float32 rounding decides ties that change Spearman's average ranks. Identical image
-  pairs (a sentence paired with itself) all have cosine ~1.0, and numpy's reduction rounds them to
-  0.9999999 / 1.0 / 1.0000001 differently from torch's: on a parity run that moved ``spearman`` by
-  1.3e-3. Using torch's arithmetic keeps ``spearman`` identical to mteb's (same torch build).
-  The ``cosine_*``, ``manhattan_*`` and ``euclidean_*`` metrics go through the same scikit-learn
-  and scipy calls and are bit-identical.
+  the similarity the model declares (``ModelMeta.similarity``), as mteb's
+  ``AbsEncoder.similarity_pairwise`` does with ``similarity_fn_name``: ``"dot"`` is
+  ``pairwise_dot_score``, ``"euclidean"`` is ``pairwise_euclidean_sim`` (minus the L2 distance, as
+  ``select_pairwise_similarity`` computes it) and ``"cosine"`` (the default) is
+  ``pairwise_cos_sim`` (``mteb/similarity_functions.py``), computed with the same torch calls on
+  CPU: ``torch.tensor(x, dtype=float32)``, ``torch.nn.functional.normalize(p=2, dim=1)`` and
+  ``(a * b).sum(dim=-1)``. (mteb 2.26.24's ``AbsEncoder.similarity_pairwise`` raises for
+  ``"euclidean"``; mieb then uses ``select_pairwise_similarity``'s formula.)
+  That float32 cosine is not bit-identical to the sklearn cosine (or to a numpy float32 one), so
+  ``pearson`` can differ from ``cosine_pearson`` in the last digits, and float32 rounding decides
+  ties that change Spearman's average ranks. Identical image pairs (a sentence paired with itself)
+  all have cosine ~1.0, and numpy's reduction rounds them to 0.9999999 / 1.0 / 1.0000001 differently
+  from torch's: on a parity run that moved ``spearman`` by 1.3e-3. Using torch's arithmetic keeps
+  ``spearman`` identical to mteb's (same torch build). The ``cosine_*``, ``manhattan_*`` and
+  ``euclidean_*`` metrics go through the same scikit-learn and scipy calls and are bit-identical.
 * every correlation is ``float(scipy.stats.pearsonr(gold, pred)[0])`` /
   ``float(scipy.stats.spearmanr(gold, pred)[0])``, gold first. The values are plain Python floats.
   NaN is not caught: a constant input gives NaN (scipy emits ``ConstantInputWarning``), and NaN in
@@ -38,9 +43,10 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
-__all__ = ["default_pairwise_similarity", "visual_sts"]
+__all__ = ["PAIRWISE_SIMILARITIES", "default_pairwise_similarity", "pairwise_scores", "visual_sts"]
 
 _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
+PAIRWISE_SIMILARITIES = ("cosine", "dot", "euclidean")
 
 
 def default_pairwise_similarity(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
@@ -58,6 +64,22 @@ def default_pairwise_similarity(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarra
     return (a * b).sum(dim=-1).numpy()
 
 
+def pairwise_scores(emb1: np.ndarray, emb2: np.ndarray, similarity: str = "cosine") -> np.ndarray:
+    """``sim(emb1[i], emb2[i])`` for a declared similarity, in mteb's float32 torch arithmetic."""
+    if similarity == "cosine":
+        return default_pairwise_similarity(emb1, emb2)
+    if similarity not in PAIRWISE_SIMILARITIES:
+        raise ValueError(f"similarity must be one of {PAIRWISE_SIMILARITIES}, got {similarity!r}")
+    import torch
+
+    a = torch.tensor(np.asarray(emb1), dtype=torch.float32)
+    b = torch.tensor(np.asarray(emb2), dtype=torch.float32)
+    if similarity == "dot":
+        return (a * b).sum(dim=-1).numpy()
+    return (-torch.sqrt(torch.sum((a - b) ** 2, dim=-1))).numpy()
+
+
+
 def _corr(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return float(pearsonr(gold, pred)[0]), float(spearmanr(gold, pred)[0])
 
@@ -70,6 +92,7 @@ def visual_sts(
     min_score: float = 0.0,
     max_score: float = 5.0,
     pairwise_similarity: np.ndarray | None = None,
+    similarity: str = "cosine",
 ) -> dict:
     """STS metrics for ``n`` pairs: ``emb1[i]`` vs ``emb2[i]`` against ``gold_scores[i]``.
 
@@ -78,7 +101,8 @@ def visual_sts(
         gold_scores: ``[n]`` human similarity scores on the ``[min_score, max_score]`` scale.
         min_score, max_score: bounds used to normalise the gold scores (mteb: 0 and 5).
         pairwise_similarity: ``[n]`` scores from the model's own ``similarity_pairwise``. If None,
-            mteb's default float32 pairwise cosine is used.
+            ``pairwise_scores(emb1, emb2, similarity)`` is used.
+        similarity: the model's declared similarity (``"cosine"``, ``"dot"`` or ``"euclidean"``).
 
     Returns:
         dict with ``pearson``, ``spearman``, ``cosine_pearson``, ``cosine_spearman``,
@@ -98,16 +122,16 @@ def visual_sts(
     manhattan = (-paired_manhattan_distances(e1, e2)).astype(np.float64)
     euclidean = (-paired_euclidean_distances(e1, e2)).astype(np.float64)
     if pairwise_similarity is None:
-        similarity = default_pairwise_similarity(e1, e2).astype(np.float64)
+        model_sim = pairwise_scores(e1, e2, similarity).astype(np.float64)
     else:
-        similarity = np.asarray(pairwise_similarity, dtype=np.float64).reshape(-1)
-        if similarity.shape[0] != e1.shape[0]:
-            raise ValueError(f"{similarity.shape[0]} pairwise similarities for {e1.shape[0]} pairs")
+        model_sim = np.asarray(pairwise_similarity, dtype=np.float64).reshape(-1)
+        if model_sim.shape[0] != e1.shape[0]:
+            raise ValueError(f"{model_sim.shape[0]} pairwise similarities for {e1.shape[0]} pairs")
 
     cosine_pearson, cosine_spearman = _corr(gold, cosine)
     manhattan_pearson, manhattan_spearman = _corr(gold, manhattan)
     euclidean_pearson, euclidean_spearman = _corr(gold, euclidean)
-    pearson, spearman = _corr(gold, similarity)
+    pearson, spearman = _corr(gold, model_sim)
     return {
         "pearson": pearson,
         "spearman": spearman,

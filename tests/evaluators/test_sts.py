@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import ConstantInputWarning, rankdata
 
-from harness.evaluators.sts import default_pairwise_similarity, visual_sts
+from harness.evaluators.sts import default_pairwise_similarity, pairwise_scores, visual_sts
 
 KEYS = {
     "pearson",
@@ -122,6 +122,31 @@ def test_model_similarity_drives_pearson_spearman_only():
     base = visual_sts(emb1, emb2, gold)
     for key in KEYS - {"pearson", "spearman"}:
         assert out[key] == base[key]
+
+
+def test_hand_worked_dot_and_euclidean_pairwise_scores():
+    a = np.array([[3.0, 4.0], [1.0, 2.0]])
+    b = np.array([[4.0, 3.0], [1.0, 2.0]])
+    np.testing.assert_allclose(pairwise_scores(a, b, "dot"), [24.0, 5.0], atol=1e-6)
+    np.testing.assert_allclose(pairwise_scores(a, b, "euclidean"), [-math.sqrt(2.0), 0.0], atol=1e-6)
+    np.testing.assert_allclose(pairwise_scores(a, b, "cosine"), [0.96, 1.0], atol=1e-7)
+    with pytest.raises(ValueError, match="similarity must be one of"):
+        pairwise_scores(a, b, "manhattan")
+
+
+def test_declared_dot_similarity_drives_pearson_spearman_only():
+    """Unnormalised embeddings: a dot-product model's ``pearson`` is the correlation of the raw dot products."""
+    rng = np.random.default_rng(4)
+    emb1 = rng.normal(size=(60, 8)) * rng.uniform(0.2, 5.0, size=(60, 1))
+    emb2 = emb1 + rng.normal(size=(60, 8))
+    gold = rng.uniform(0, 5, size=60)
+    cosine = visual_sts(emb1, emb2, gold)
+    dot = visual_sts(emb1, emb2, gold, similarity="dot")
+    independent = np.einsum("ij,ij->i", emb1, emb2)
+    assert dot["pearson"] == pytest.approx(float(np.corrcoef(gold, independent)[0, 1]), abs=1e-6)
+    assert dot["pearson"] != pytest.approx(cosine["pearson"], abs=1e-3)
+    for key in KEYS - {"pearson", "spearman"}:
+        assert dot[key] == cosine[key]
 
 
 def test_gold_normalisation_does_not_change_correlations():
