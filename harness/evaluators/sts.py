@@ -79,7 +79,6 @@ def pairwise_scores(emb1: np.ndarray, emb2: np.ndarray, similarity: str = "cosin
     return (-torch.sqrt(torch.sum((a - b) ** 2, dim=-1))).numpy()
 
 
-
 def _corr(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return float(pearsonr(gold, pred)[0]), float(spearmanr(gold, pred)[0])
 
