@@ -41,7 +41,9 @@ def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     validate.labels_in_set(task, split, data.labels, prompts)
     image_emb = engine.images(data.images, f"{task.name} {split} images")
     label_emb = engine.texts(prompts, f"{task.name} prompts")
-    return zero_shot(image_emb, label_emb, data.labels, scoring=task.zero_shot_scoring)
+    return zero_shot(
+        image_emb, label_emb, data.labels, scoring=task.zero_shot_scoring, similarity=engine.model.meta.similarity
+    )
 
 
 def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:

@@ -97,7 +97,8 @@ class TaskSpec:
     n_experiments: int | None = None
     prompts: Callable[[Sequence[str]], list[str]] | None = None
     # mteb scores zero-shot by softmax(100 cos) only when a task lists its modalities as exactly
-    # ["image", "text"]; tasks listing ["text", "image"] get plain cosine. Only binary ap differs.
+    # ["image", "text"]; tasks listing ["text", "image"] get "model": the model's own similarity
+    # (cosine for every registry model). Only binary ap differs between the two for cosine.
     zero_shot_scoring: str = "softmax"
     label_names_file: str | None = None
     image_columns: tuple[str, ...] = ()

@@ -17,13 +17,13 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
             "HuggingFaceM4/Caltech-101@851374102055782c84f89b1b4e9d128a6568847b (config with_background_category)",
             DatasetRef("mteb/Caltech101", "011e51e5fb01f0c820824734edb7a539ab8e6650"),
         ),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         prompts=template("a photo of a {}."),
     ),
     zero_shot(
         "CIFAR10ZeroShot",
         DatasetRef("uoft-cs/cifar10", "0b2714987fa478483af9968de7c934580d0bb9a2"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         input_column="img",
         prompts=template("a photo of a {}."),
         mteb2_dataset=DatasetRef("mteb/cifar10", "69a62dd171e24a133d193073e73fda4dbb823266"),
@@ -31,7 +31,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "CIFAR100ZeroShot",
         DatasetRef("uoft-cs/cifar100", "aadb3af77e9048adbea6b47c21a81e47dd092ae5"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         benchmarks=ENG_LITE,
         input_column="img",
         label_column="fine_label",
@@ -41,7 +41,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "CLEVRZeroShot",
         DatasetRef("clip-benchmark/wds_vtab-clevr_closest_object_distance", "ec9c04224a95836ca0344a6000ec8d8bc8a6d4f2"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         input_column="webp",
         label_column="cls",
         prompts=fixed("{} shapes.", ["very nearby", "nearby", "near", "", "distant", "very distant"]),
@@ -52,7 +52,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "CLEVRCountZeroShot",
         DatasetRef("clip-benchmark/wds_vtab-clevr_count_all", "8b5dce4d5393a04fb58b9261b22a881b02e379b1"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         input_column="webp",
         label_column="cls",
         prompts=fixed("a picture of {} objects", ["three", "four", "five", "six", "seven", "eight", "nine", "ten"]),
@@ -97,7 +97,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
             "HuggingFaceM4/FGVC-Aircraft@91860adfc9a09aabca5cddb5247442109b38e213",
             DatasetRef("mteb/FGVCAircraftZeroShot", "2d33d00400099b87bfec8b04f2876fb10ca07487"),
         ),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         benchmarks=ENG_LITE,
         label_column="variant",
         prompts=template("a photo of a {}, a type of aircraft."),
@@ -105,7 +105,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "Food101ZeroShot",
         DatasetRef("ethz/food101", "e06acf2a88084f04bce4d4a525165d68e0a36c38"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         eval_splits=("validation",),
         benchmarks=ENG_LITE,
         prompts=template("a photo of {}, a type of food."),
@@ -138,7 +138,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "OxfordPetsZeroShot",
         DatasetRef("mteb/OxfordPets", "557b480fae8d69247be74d9503b378a09425096f"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         benchmarks=ENG_LITE,
         prompts=template("a photo of a {}, a type of pet."),
     ),
@@ -154,7 +154,7 @@ ZERO_SHOT_TASKS: tuple[TaskSpec, ...] = (
     zero_shot(
         "RenderedSST2",
         DatasetRef("clip-benchmark/wds_renderedsst2", "66b9a461eda025201dd147e5f390f5984c33643a"),
-        zero_shot_scoring="cosine",
+        zero_shot_scoring="model",
         input_column="png",
         label_column="cls",
         prompts=fixed("{}", ["a negative review of a movie", "a positive review of a movie"]),

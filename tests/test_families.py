@@ -30,8 +30,8 @@ def test_a_declaration_inherits_every_family_default() -> None:
 
 
 def test_own_fields_override_only_themselves() -> None:
-    task = zero_shot("Zs", DATA, zero_shot_scoring="cosine", eval_splits=("validation",), input_column="img")
-    assert (task.zero_shot_scoring, task.eval_splits, task.input_column) == ("cosine", ("validation",), "img")
+    task = zero_shot("Zs", DATA, zero_shot_scoring="model", eval_splits=("validation",), input_column="img")
+    assert (task.zero_shot_scoring, task.eval_splits, task.input_column) == ("model", ("validation",), "img")
     assert (task.type, task.category, task.modalities) == ("ZeroShotClassification", "i2t", ("image", "text"))
 
 

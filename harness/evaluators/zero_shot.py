@@ -15,18 +15,23 @@ import numpy as np
 from sklearn import metrics
 from sklearn.exceptions import UndefinedMetricWarning
 
+SIMILARITIES = ("cosine", "dot", "euclidean")
+
 
 def zero_shot_scores(
     image_emb: np.ndarray,
     label_emb: np.ndarray,
-    scoring: Literal["softmax", "cosine"] = "softmax",
+    scoring: Literal["softmax", "model"] = "softmax",
+    similarity: str = "cosine",
 ) -> np.ndarray:
     """Return the ``[n_images, n_labels]`` score matrix mteb ranks classes with.
 
     ``"softmax"`` is mteb's ``similarity()`` (used when the task's ``modalities`` is exactly
-    ``["image", "text"]``): L2-normalise, ``logits = 100 * img @ lbl.T``, softmax.
-    ``"cosine"`` is ``model.similarity`` for CLIP-family metas (tasks declaring
-    ``["text", "image"]``): plain cosine similarity, no softmax.
+    ``["image", "text"]``): L2-normalise, ``logits = 100 * img @ lbl.T``, softmax, whatever the
+    model declares. ``"model"`` is ``model.similarity`` (tasks declaring ``["text", "image"]``):
+    the model's declared ``similarity``, ``"cosine"`` (``cos_sim``), ``"dot"`` (``dot_score``) or
+    ``"euclidean"`` (``euclidean_sim``, minus the L2 distance; mteb 2.26.24's
+    ``AbsEncoder.similarity`` raises for it), no softmax.
     """
     # mteb converts numpy inputs with torch.tensor(..., dtype=float32) and scores in float32.
     # This matters for the binary ``ap``: in float32 the softmax saturates (p == 1.0 once the
@@ -40,12 +45,21 @@ def zero_shot_scores(
         logits = (img @ lbl.T) * np.float32(100)
         exp = np.exp(logits - logits.max(axis=-1, keepdims=True))
         return exp / exp.sum(axis=-1, keepdims=True)
-    if scoring == "cosine":
-        eps = np.float32(1e-12)  # torch.nn.functional.normalize's default eps
-        img = img / np.maximum(np.linalg.norm(img, axis=-1, keepdims=True), eps)
-        lbl = lbl / np.maximum(np.linalg.norm(lbl, axis=-1, keepdims=True), eps)
-        return img @ lbl.T
-    raise ValueError(f"unknown scoring {scoring!r}")
+    if scoring != "model":
+        raise ValueError(f"unknown scoring {scoring!r}")
+    if similarity not in SIMILARITIES:
+        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
+    import torch
+
+    # The same torch calls as mteb/similarity_functions.py, so float32 rounding (and the ties
+    # it makes in binary ap) is the reference's.
+    a, b = torch.from_numpy(img), torch.from_numpy(lbl)
+    if similarity == "cosine":
+        a = torch.nn.functional.normalize(a, p=2, dim=1)
+        b = torch.nn.functional.normalize(b, p=2, dim=1)
+    if similarity == "euclidean":
+        return (-torch.cdist(a, b, p=2.0)).numpy()
+    return (a @ b.transpose(0, 1)).numpy()
 
 
 def _to_indices(labels: Sequence, candidate_labels: Sequence[str] | None) -> np.ndarray:
@@ -67,7 +81,8 @@ def zero_shot(
     label_emb: np.ndarray,
     labels: np.ndarray | Sequence,
     *,
-    scoring: Literal["softmax", "cosine"] = "softmax",
+    scoring: Literal["softmax", "model"] = "softmax",
+    similarity: str = "cosine",
     candidate_labels: Sequence[str] | None = None,
 ) -> dict[str, float | None]:
     """Score zero-shot predictions ``argmax(scores)`` against gold candidate indices.
@@ -75,11 +90,12 @@ def zero_shot(
     ``labels`` are indices into the rows of ``label_emb`` (or strings, mapped through
     ``candidate_labels``). ``ap``/``ap_weighted`` are computed from ``scores[:, 1]`` only when
     exactly two distinct labels are *present* in ``labels`` (not keyed on the number of
-    classes); otherwise they are None. sklearn defaults throughout (``zero_division="warn"``,
+    classes); otherwise they are None. ``similarity`` is the model's declared one, used by
+    ``scoring="model"`` only. sklearn defaults throughout (``zero_division="warn"``,
     i.e. 0), as in mteb.
     """
     y = _to_indices(labels, candidate_labels)
-    scores = zero_shot_scores(image_emb, label_emb, scoring)
+    scores = zero_shot_scores(image_emb, label_emb, scoring, similarity)
     pred = scores.argmax(1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)

@@ -7,7 +7,7 @@ import pytest
 from scipy.special import softmax
 from sklearn.metrics import precision_recall_fscore_support
 
-from harness.evaluators.zero_shot import zero_shot, zero_shot_scores
+from harness.evaluators.zero_shot import SIMILARITIES, zero_shot, zero_shot_scores
 
 LABELS_2D = np.array([[1.0, 0.0], [0.0, 1.0]])
 
@@ -41,7 +41,7 @@ def test_scores_match_float64_softmax() -> None:
     img, lbl = rng.normal(size=(20, 8)), rng.normal(size=(5, 8))
     cos = np.array([[a @ b / np.sqrt((a @ a) * (b @ b)) for b in lbl] for a in img])
     np.testing.assert_allclose(zero_shot_scores(img, lbl), softmax(100 * cos, axis=1), rtol=1e-4, atol=1e-7)
-    np.testing.assert_allclose(zero_shot_scores(img, lbl, "cosine"), cos, atol=1e-6)
+    np.testing.assert_allclose(zero_shot_scores(img, lbl, "model"), cos, atol=1e-6)
     assert zero_shot_scores(img, lbl).dtype == np.float32
 
 
@@ -59,9 +59,31 @@ def test_cosine_scoring_ranks_by_column_one() -> None:
     images = np.array([[0.7, 0.5, np.sqrt(0.26)], [0.1, 0.4, np.sqrt(0.83)]])
     gold = [0, 1]
     assert zero_shot(images, lbl, gold)["ap"] == pytest.approx(1.0)  # softmax: y ranks first
-    cos_m = zero_shot(images, lbl, gold, scoring="cosine")
+    cos_m = zero_shot(images, lbl, gold, scoring="model")
     assert cos_m["ap"] == pytest.approx(0.5)  # cosine column 1: x (0.5) ranks above y (0.4)
     assert cos_m["accuracy"] == 1.0
+
+
+def test_model_scoring_follows_the_declared_similarity() -> None:
+    # Labels (1, 0) and (0, 3). x = (2, 1): cosine .894 / .447 -> 0; dot 2 / 3 -> 1; distances
+    # 1.414 / 2.828 -> 0. z = (3, 2.9): cosine .719 / .695 -> 0; dot 3 / 8.7 -> 1; distances
+    # 3.523 / 3.002 -> 1.
+    lbl = np.array([[1.0, 0.0], [0.0, 3.0]])
+    images = np.array([[2.0, 1.0], [3.0, 2.9]])
+    gold = [0, 1]
+    np.testing.assert_allclose(zero_shot_scores(images, lbl, "model", "dot"), [[2, 3], [3, 8.7]], rtol=1e-6)
+    np.testing.assert_allclose(
+        zero_shot_scores(images, lbl, "model", "euclidean"),
+        [[-np.sqrt(2), -np.sqrt(8)], [-np.sqrt(4 + 2.9**2), -np.sqrt(9 + 0.01)]],
+        rtol=1e-6,
+    )
+    accuracy = {s: zero_shot(images, lbl, gold, scoring="model", similarity=s)["accuracy"] for s in SIMILARITIES}
+    assert accuracy == {"cosine": 0.5, "dot": 0.5, "euclidean": 1.0}
+    assert zero_shot(images, lbl, gold, scoring="model", similarity="dot")["recall"] == 0.5  # both predicted 1
+    # softmax scoring (["image", "text"] tasks) normalises whatever the model declares, as mteb does
+    assert zero_shot(images, lbl, gold, similarity="dot") == zero_shot(images, lbl, gold)
+    with pytest.raises(ValueError, match="similarity must be one of"):
+        zero_shot_scores(images, lbl, "model", "manhattan")
 
 
 def test_multiclass_matches_independent_computation() -> None:
