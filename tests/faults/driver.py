@@ -69,11 +69,13 @@ class Run:
     returncode: int
     output: str
     seconds: float
+    signalled: bool = False  # the signal reached the group while the run was still going
 
 
 def run(cmd: list[str], cwd: Path, *, kill_after: float | None = None, sig: int = signal.SIGKILL) -> Run:
     """Run ``cmd`` in its own process group; with ``kill_after``, send ``sig`` to the group then."""
     start = time.monotonic()
+    signalled = False
     log = cwd / f"output-{time.time_ns()}.txt"
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -82,7 +84,9 @@ def run(cmd: list[str], cwd: Path, *, kill_after: float | None = None, sig: int 
         try:
             proc.wait(timeout=kill_after)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, sig)
+            if proc.poll() is None:  # not ended in the instant between the timeout and the signal
+                os.killpg(proc.pid, sig)
+                signalled = True
             try:
                 proc.wait(timeout=120)
             except subprocess.TimeoutExpired:  # SIGINT ignored: the check fails, the group must not linger
@@ -92,7 +96,7 @@ def run(cmd: list[str], cwd: Path, *, kill_after: float | None = None, sig: int 
     seconds = time.monotonic() - start
     if kill_after is not None:
         _reap_group(proc.pid)
-    return Run(proc.returncode, log.read_text(errors="replace"), seconds)
+    return Run(proc.returncode, log.read_text(errors="replace"), seconds, signalled)
 
 
 def _as_from_a_terminal() -> None:
@@ -141,6 +145,8 @@ class Trial:
     seed: int
     signal: str
     kill_after: float
+    killed: bool = False
+    attempts: int = 1
     finished_before_kill: int = 0
     unparsable_files: list[str] = field(default_factory=list)
     leftovers_after_kill: list[str] = field(default_factory=list)
@@ -153,7 +159,7 @@ class Trial:
 
     @property
     def ok(self) -> bool:
-        return not (
+        return self.killed and not (
             self.unparsable_files
             or self.leftovers_after_rerun
             or self.recomputed_finished
@@ -173,14 +179,25 @@ def trial(
     duration: float,
     sig: int = signal.SIGKILL,
 ) -> Trial:
-    """Kill a fresh run at a seeded random moment of an undisturbed run's ``duration``, then resume."""
+    """Kill a fresh run at a seeded random moment of an undisturbed run's ``duration``, then resume.
+
+    A run that ends before its signal was not attacked at all: the trial starts again in a fresh
+    folder, drawing the moment from that run's own length (the machine's speed now), up to three
+    times; ``killed`` says whether a signal ever landed, and a trial without one is not ``ok``.
+    """
     rng = random.Random(seed)
-    kill_after = rng.uniform(0.05, 0.95) * duration
-    results, cache = workdir / "results", workdir / "cache"
-    workdir.mkdir(parents=True, exist_ok=True)
-    cmd = command(results, cache, datasets, tasks)
-    found = Trial(seed=seed, signal=signal.Signals(sig).name, kill_after=round(kill_after, 2))
-    killed = run(cmd, workdir, kill_after=kill_after, sig=sig)
+    found = Trial(seed=seed, signal=signal.Signals(sig).name, kill_after=0.0)
+    for attempt in range(1, 4):
+        kill_after = rng.uniform(0.05, 0.95) * duration
+        folder = workdir / f"attempt-{attempt}"
+        results, cache = folder / "results", folder / "cache"
+        folder.mkdir(parents=True, exist_ok=True)
+        cmd = command(results, cache, datasets, tasks)
+        killed = run(cmd, folder, kill_after=kill_after, sig=sig)
+        found.attempts, found.kill_after, found.killed = attempt, round(kill_after, 2), killed.signalled
+        if killed.signalled:
+            break
+        duration = killed.seconds
     found.stop_seconds = round(killed.seconds - kill_after, 2)
     if sig == signal.SIGINT and killed.returncode != 0:
         found.interrupt_line = "mieb: interrupted" in killed.output
@@ -194,7 +211,7 @@ def trial(
     found.finished_before_kill = len(finished)
     found.leftovers_after_kill = leftovers(results, cache)
     stamps = {t: result_files(results)[t].stat().st_mtime_ns for t in finished}
-    rerun = run(cmd, workdir)
+    rerun = run(cmd, folder)
     found.rerun_returncode = rerun.returncode
     found.leftovers_after_rerun = leftovers(results, cache)
     reused = reused_tasks(rerun.output)
