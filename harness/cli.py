@@ -26,6 +26,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LookupError as err:  # unknown names: the message lists close matches
         print(f"mieb: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C outside pytest's session (while it starts up or tears down after the last case):
+        # pytest's own handler, which prints this line, only covers the session itself.
+        from harness.plugin import INTERRUPTED_LINE
+
+        print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # the reader stopped early (`mieb list tasks | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0

@@ -311,8 +311,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"mieb: results table and gate verdicts appended to {path}")
 
 
+INTERRUPTED_LINE = "mieb: interrupted; finished tasks are saved, rerun the same command to resume"
+
+
 def pytest_keyboard_interrupt(excinfo) -> None:
     """Ctrl-C: say what was kept and how to resume (finished tasks are on disk, written atomically)."""
     import sys
 
-    sys.stderr.write("\nmieb: interrupted; finished tasks are saved, rerun the same command to resume\n")
+    sys.stderr.write(f"\n{INTERRUPTED_LINE}\n")

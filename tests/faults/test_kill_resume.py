@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ def _undisturbed(workdir: Path, datasets: Path, tasks: tuple[str, ...]) -> tuple
 
 
 def _assert_trial(found: driver.Trial) -> None:
+    assert found.killed, f"no run of seed {found.seed} was still going when its signal came"
     assert found.unparsable_files == []
     assert found.leftovers_after_rerun == []
     assert found.recomputed_finished == []
@@ -140,3 +142,26 @@ def test_concurrent_processes_repeatedly_on_the_whole_offline_benchmark(tmp_path
         )
     _record("two processes", rows)
     assert all(r["returncodes"] == [0, 0] and r["same_scores"] and not r["leftovers"] for r in rows), rows
+
+
+CTRL_C_AT_TEARDOWN = """
+def pytest_unconfigure(config):
+    raise KeyboardInterrupt  # as a Ctrl-C landing after the last case, while pytest tears down
+"""
+
+
+def test_ctrl_c_after_the_last_case_gives_the_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    # Found by the SIGINT series: a Ctrl-C 1 s after the last case escaped pytest's own handler.
+    (tmp_path / "ctrl_c_at_teardown.py").write_text(CTRL_C_AT_TEARDOWN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "harness.cli", "run", "-t", "MNISTOffline", "--results-dir", str(tmp_path / "r")]
+    done = subprocess.run(
+        [*cmd, "--", "--collect-only", "-q", "-p", "ctrl_c_at_teardown"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 130, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "mieb: interrupted; finished tasks are saved" in done.stderr
+    assert "Traceback" not in done.stderr
