@@ -8,36 +8,26 @@ scores them with ``AbsTaskSTS._calculate_scores``, on the same embeddings and go
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from harness.evaluators.sts import visual_sts
+from tests.support.mteb_side import ENCODER_DECLARING, MTEB_PYTHON, run_mteb
 
-MTEB_PYTHON = os.environ.get("MIEB_MTEB_PYTHON")
-
-MTEB_SIDE = """
+MTEB_SIDE = (
+    """
 import json, sys
 import numpy as np
 from sklearn.metrics.pairwise import paired_cosine_distances, paired_euclidean_distances, paired_manhattan_distances
 from mteb.abstasks.sts import AbsTaskSTS
-from mteb.models.abs_encoder import AbsEncoder
-from mteb.models.model_meta import ModelMeta, ScoringFunction
 
 folder, similarity = sys.argv[1], sys.argv[2]
 e1, e2, gold = (np.load(f"{folder}/{n}.npy") for n in ("e1", "e2", "gold"))
-meta = ModelMeta.create_empty(overwrites={"name": "sts/check", "revision": "1",
-                                         "similarity_fn_name": ScoringFunction(similarity)})
-
-class Model(AbsEncoder):
-    mteb_model_meta = meta
-    def encode(self, *args, **kwargs):
-        raise NotImplementedError
-
+"""
+    + ENCODER_DECLARING
+    + """
 scores = {
     "cosine_scores": (1 - paired_cosine_distances(e1, e2)).tolist(),
     "manhattan_distances": (-paired_manhattan_distances(e1, e2)).tolist(),
@@ -47,6 +37,7 @@ scores = {
 normalized = [(g - 0.0) / (5.0 - 0.0) for g in gold.tolist()]
 print(json.dumps(AbsTaskSTS._calculate_scores(None, scores, normalized)))
 """
+)
 
 
 @pytest.mark.skipif(not MTEB_PYTHON, reason="set MIEB_MTEB_PYTHON to a python with mteb 2.26.24 installed")
@@ -58,10 +49,6 @@ def test_every_sts_field_equals_mteb(similarity: str, tmp_path: Path) -> None:
     e1, e2, gold = pool[first], pool[second], np.round(rng.uniform(0, 5, 200), 1)
     for name, array in (("e1", e1), ("e2", e2), ("gold", gold)):
         np.save(tmp_path / f"{name}.npy", array)
-    done = subprocess.run(
-        [MTEB_PYTHON, "-c", MTEB_SIDE, str(tmp_path), similarity], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    reference = json.loads(done.stdout.strip().splitlines()[-1])
+    reference = run_mteb(MTEB_SIDE, str(tmp_path), similarity)
     ours = visual_sts(e1, e2, gold, similarity=similarity)
     assert ours == reference

@@ -10,36 +10,26 @@ as ``ZeroShotClassificationEvaluator`` does (``similarity()`` for ``["image", "t
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from harness.evaluators.zero_shot import zero_shot
+from tests.support.mteb_side import ENCODER_DECLARING, MTEB_PYTHON, run_mteb
 
-MTEB_PYTHON = os.environ.get("MIEB_MTEB_PYTHON")
-
-MTEB_SIDE = """
+MTEB_SIDE = (
+    """
 import json, sys
 import numpy as np
 from mteb.abstasks.zeroshot_classification import AbsTaskZeroShotClassification
-from mteb.models.abs_encoder import AbsEncoder
-from mteb.models.model_meta import ModelMeta, ScoringFunction
 from mteb.similarity_functions import euclidean_sim, similarity as softmax_similarity
 
 folder, scoring, similarity = sys.argv[1:4]
 images, labels_emb, gold = (np.load(f"{folder}/{n}.npy") for n in ("images", "labels_emb", "gold"))
-meta = ModelMeta.create_empty(overwrites={"name": "zs/check", "revision": "1",
-                                         "similarity_fn_name": ScoringFunction(similarity)})
-
-class Model(AbsEncoder):
-    mteb_model_meta = meta
-    def encode(self, *args, **kwargs):
-        raise NotImplementedError
-
+"""
+    + ENCODER_DECLARING
+    + """
 if scoring == "softmax":
     probs = softmax_similarity(labels_emb, images)
 elif similarity == "euclidean":  # AbsEncoder.similarity raises for it; mteb's own function
@@ -49,6 +39,7 @@ else:
 found = AbsTaskZeroShotClassification._calculate_scores(None, gold.tolist(), probs)
 print(json.dumps({k: (None if v is None else float(v)) for k, v in found.items()}))
 """
+)
 
 
 @pytest.mark.skipif(not MTEB_PYTHON, reason="set MIEB_MTEB_PYTHON to a python with mteb 2.26.24 installed")
@@ -65,10 +56,6 @@ def test_every_zero_shot_field_equals_mteb(scoring: str, similarity: str, classe
     gold = rng.integers(0, classes, 300)
     for name, array in (("images", images), ("labels_emb", labels_emb), ("gold", gold)):
         np.save(tmp_path / f"{name}.npy", array)
-    done = subprocess.run(
-        [MTEB_PYTHON, "-c", MTEB_SIDE, str(tmp_path), scoring, similarity], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    reference = json.loads(done.stdout.strip().splitlines()[-1])
+    reference = run_mteb(MTEB_SIDE, str(tmp_path), scoring, similarity)
     ours = zero_shot(images, labels_emb, gold, scoring=scoring, similarity=similarity)
     assert ours == reference
