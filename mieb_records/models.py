@@ -6,6 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+# The similarities a model may declare (mteb's ``similarity_fn_name``); every evaluator that
+# scores with the model's similarity accepts exactly these.
+SIMILARITIES = ("cosine", "dot", "euclidean")
+
 
 @dataclass(frozen=True)
 class ModelMeta:

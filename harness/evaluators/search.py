@@ -43,9 +43,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mieb_records.models import SIMILARITIES
+
 __all__ = ["SIMILARITIES", "search"]
 
-SIMILARITIES = ("cosine", "dot", "euclidean")
 _DEFAULT_BLOCK_BYTES = 256 * 2**20  # one float32 score block (query chunk x corpus chunk)
 
 

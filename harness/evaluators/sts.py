@@ -43,10 +43,11 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
-__all__ = ["PAIRWISE_SIMILARITIES", "default_pairwise_similarity", "pairwise_scores", "visual_sts"]
+from mieb_records.models import SIMILARITIES
+
+__all__ = ["default_pairwise_similarity", "pairwise_scores", "visual_sts"]
 
 _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
-PAIRWISE_SIMILARITIES = ("cosine", "dot", "euclidean")
 
 
 def default_pairwise_similarity(emb1: np.ndarray, emb2: np.ndarray) -> np.ndarray:
@@ -68,8 +69,8 @@ def pairwise_scores(emb1: np.ndarray, emb2: np.ndarray, similarity: str = "cosin
     """``sim(emb1[i], emb2[i])`` for a declared similarity, in mteb's float32 torch arithmetic."""
     if similarity == "cosine":
         return default_pairwise_similarity(emb1, emb2)
-    if similarity not in PAIRWISE_SIMILARITIES:
-        raise ValueError(f"similarity must be one of {PAIRWISE_SIMILARITIES}, got {similarity!r}")
+    if similarity not in SIMILARITIES:
+        raise ValueError(f"similarity must be one of {SIMILARITIES}, got {similarity!r}")
     import torch
 
     a = torch.tensor(np.asarray(emb1), dtype=torch.float32)

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn import metrics
 from sklearn.exceptions import UndefinedMetricWarning
 
-SIMILARITIES = ("cosine", "dot", "euclidean")
+from mieb_records.models import SIMILARITIES
 
 
 def zero_shot_scores(

@@ -7,7 +7,8 @@ import pytest
 from scipy.special import softmax
 from sklearn.metrics import precision_recall_fscore_support
 
-from harness.evaluators.zero_shot import SIMILARITIES, zero_shot, zero_shot_scores
+from harness.evaluators.zero_shot import zero_shot, zero_shot_scores
+from mieb_records.models import SIMILARITIES
 
 LABELS_2D = np.array([[1.0, 0.0], [0.0, 1.0]])
 
