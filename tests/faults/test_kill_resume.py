@@ -165,3 +165,10 @@ def test_ctrl_c_after_the_last_case_gives_the_clear_line_not_a_traceback(tmp_pat
     assert done.returncode == 130, done.stdout[-2000:] + done.stderr[-2000:]
     assert "mieb: interrupted; finished tasks are saved" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_driver_tells_a_landed_signal_from_a_run_that_ended_first(tmp_path: Path) -> None:
+    ended_first = driver.run([sys.executable, "-c", "pass"], tmp_path, kill_after=30)
+    assert not ended_first.signalled and ended_first.returncode == 0
+    killed = driver.run([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path, kill_after=0.5)
+    assert killed.signalled and killed.returncode == -signal.SIGKILL
