@@ -61,10 +61,10 @@ def build_data(root: Path) -> None:
 def throughput(model_dir: Path, data_dir: Path, report: dict) -> None:
     from transformers import CLIPModel, CLIPProcessor
 
+    from harness.catalogue.queries import get_task
     from harness.data import views
     from harness.data.hub import DataSource
-    from harness.encode import EncodeEngine
-    from harness.spec import get_task
+    from harness.encode.engine import EncodeEngine
     from mieb_models.registry import load_model
 
     task = get_task("CIFAR10ZeroShot")
@@ -140,13 +140,13 @@ def pytest_runs(model_dir: Path, data_dir: Path, work: Path, report: dict) -> No
     from importlib.metadata import entry_points
 
     installed = any(e.name == "mieb" for e in entry_points(group="pytest11"))
-    plugin = [] if installed else ["-p", "harness.plugin"]  # a bare checkout has no entry point
+    plugin = [] if installed else ["-p", "harness.plugin.hooks"]  # a bare checkout has no entry point
     base = [
         sys.executable,
         "-m",
         "pytest",
         *plugin,
-        "harness/cases.py",
+        "harness/plugin/cases.py",
         "--model",
         str(model_dir),
         "--datasets-dir",
@@ -188,7 +188,7 @@ def pytest_runs(model_dir: Path, data_dir: Path, work: Path, report: dict) -> No
 
 
 def search_check(report: dict) -> None:
-    from harness.evaluators.search import search
+    from harness.evaluators.retrieval.search import search
 
     rng = np.random.default_rng(0)
     corpus = rng.standard_normal((200_000, 512)).astype(np.float16)

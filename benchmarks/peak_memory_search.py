@@ -1,4 +1,4 @@
-"""Peak host memory of :func:`harness.evaluators.search.search` beyond the embeddings.
+"""Peak host memory of :func:`harness.evaluators.retrieval.search.search` beyond the embeddings.
 
 Run as a script (it is also driven by ``benchmarks/test_retrieval_speed.py``)::
 

@@ -59,8 +59,8 @@ def _bare_forward_seconds(model_dir: Path, datasets_dir: Path, n_train_unique: i
     """The forward pass alone over exactly the unique images and prompts (inputs preprocessed untimed)."""
     from transformers import CLIPModel, CLIPProcessor
 
+    from harness.catalogue.queries import get_task
     from harness.data.hub import DataSource
-    from harness.spec import get_task
 
     model = CLIPModel.from_pretrained(model_dir).eval()
     processor = CLIPProcessor.from_pretrained(model_dir)
@@ -82,8 +82,8 @@ def _bare_forward_seconds(model_dir: Path, datasets_dir: Path, n_train_unique: i
 
 def test_cifar_trio_vs_bare_forward(benchmark, vit_b32_clip: Path, cifar_like: Path, tmp_path: Path) -> None:
     from harness.api import evaluate, get_model
+    from harness.catalogue.queries import get_task
     from harness.evaluators.linear_probe import undersample_indices
-    from harness.spec import get_task
 
     tasks = [get_task("CIFAR10ZeroShot"), get_task("CIFAR10"), get_task("CIFAR10Clustering")]
     train_labels = np.arange(N_TRAIN) % 10

@@ -80,7 +80,7 @@ def _sync(device: str) -> None:
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_a_decode(benchmark, jpeg_images, device: str, path: str) -> None:
-    from harness import imageio
+    from harness.encode import imageio
 
     view = imageio.arrow_view(jpeg_images, "image")
     feature = imageio.image_feature(jpeg_images, "image")
@@ -103,7 +103,7 @@ def test_a_decode(benchmark, jpeg_images, device: str, path: str) -> None:
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_b_decode_preprocess(benchmark, checkpoint, jpeg_images, device: str, path: str) -> None:
     from harness.data.records import ImageSource
-    from harness.encode import EncodeEngine, _ImageBatches
+    from harness.encode.engine import EncodeEngine, _ImageBatches
 
     model = _model(checkpoint, device)
     engine = EncodeEngine(model, None, batch_size=32, num_workers=0, progress=False, fast_preprocess=path == "fast")
@@ -134,7 +134,7 @@ def test_b_decode_preprocess(benchmark, checkpoint, jpeg_images, device: str, pa
 @pytest.mark.parametrize("path", ["exact", "fast"])
 def test_c_full_encode(benchmark, checkpoint, jpeg_images, device: str, path: str) -> None:
     from harness.data.records import ImageSource
-    from harness.encode import EncodeEngine
+    from harness.encode.engine import EncodeEngine
 
     model = _model(checkpoint, device)
     engine = EncodeEngine(model, None, batch_size=32, progress=False, fast_preprocess=path == "fast")

@@ -7,7 +7,7 @@ Not part of the default run (``benchmarks/`` is outside the default testpaths). 
 Workload: 10,000 queries x 200,000 documents, d=512, float32, random, one relevant document per
 query, ``k_values`` = mteb's default (top 1000).
 
-* ``ours``: :func:`harness.evaluators.retrieval.retrieval` (chunked torch search + vectorised
+* ``ours``: :func:`harness.evaluators.retrieval.metrics.retrieval` (chunked torch search + vectorised
   metrics).
 * ``numpy``: normalise, one full ``queries @ corpus.T`` matmul per 1,000 queries (the whole
   10k x 200k score matrix plus ``argpartition``'s int64 indices would need 24 GB at once),
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.evaluators.retrieval import DEFAULT_K_VALUES, retrieval, retrieval_metrics
+from harness.evaluators.retrieval.metrics import DEFAULT_K_VALUES, retrieval, retrieval_metrics
 
 N_QUERIES, N_DOCS, DIM = 10_000, 200_000, 512
 TOP_K = max(DEFAULT_K_VALUES)

@@ -10,7 +10,7 @@ The mteb-style flow::
 
 from typing import Any
 
-from harness.spec import (
+from harness.catalogue.queries import (
     Benchmark,
     DatasetRef,
     TaskSpec,

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from harness.catalogue.queries import Benchmark, TaskSpec
+from harness.catalogue.subsets import SubsetSelection
 from harness.data.hub import DataSource
-from harness.results import TaskResult
+from harness.results.task_result import TaskResult
 from harness.runner import TaskSkipped, build_engine, run_task
-from harness.selection import SubsetSelection
-from harness.spec import Benchmark, TaskSpec
 from mieb_models.base import Encoder
 from mieb_models.registry import load_model
 
@@ -47,7 +47,7 @@ def evaluate(
     skips that check (logged as "dataset content not verified"); None follows ``MIEB_VERIFY_DATA``.
 
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
-    (``harness.selection``); tasks left without a subset are not run.
+    (``harness.catalogue.subsets``); tasks left without a subset are not run.
     """
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.report.FORMATS, without importing it
+REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.results.report.FORMATS, without importing it
 
 OFFLINE_BENCHMARK = "MIEB(offline)"
 OFFLINE_MODEL = "mieb/offline-clip"
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         # Ctrl-C outside pytest's session (while it starts up or tears down after the last case):
         # pytest's own handler, which prints this line, only covers the session itself.
-        from harness.plugin import INTERRUPTED_LINE
+        from harness.plugin.hooks import INTERRUPTED_LINE
 
         print(f"\n{INTERRUPTED_LINE}", file=sys.stderr)
         return 130
@@ -149,9 +149,9 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     import pytest
 
-    from harness.plugin import CASES_MODULE
-    from harness.selection import SubsetSelection
-    from harness.spec import get_tasks
+    from harness.catalogue.queries import get_tasks
+    from harness.catalogue.subsets import SubsetSelection
+    from harness.plugin.hooks import CASES_MODULE
 
     benchmarks = args.benchmark or ([] if args.tasks or args.task_types else [OFFLINE_BENCHMARK])
     tasks = get_tasks(args.tasks, benchmarks=benchmarks or None, task_types=args.task_types)  # validate names early
@@ -221,7 +221,7 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
 def _list(args: argparse.Namespace, _: list[str]) -> None:
     import fnmatch
 
-    from harness.spec import get_benchmarks, get_tasks
+    from harness.catalogue.queries import get_benchmarks, get_tasks
 
     if args.what == "benchmarks":
         for bench in get_benchmarks():
@@ -258,8 +258,8 @@ def _revisions(values: list[str]) -> dict[str | None, str]:
 
 
 def _report(args: argparse.Namespace, _: list[str]) -> int:
-    from harness.report import leaderboard_lines, load_leaderboard
-    from harness.result_files import ResultsFolderError
+    from harness.results.folders import ResultsFolderError
+    from harness.results.report import leaderboard_lines, load_leaderboard
 
     try:
         board = load_leaderboard(args.results_dirs, benchmark=args.benchmark, revisions=_revisions(args.revision))
@@ -271,7 +271,7 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
     if board.ignored and args.format != "json":
         print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)
     if args.plot:
-        from harness.plots import plot_type_scores
+        from harness.results.plots import plot_type_scores
 
         plot_type_scores(board, Path(args.plot))
         print(f"plot: {args.plot}", file=sys.stderr)
@@ -279,8 +279,8 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _compare(args: argparse.Namespace, _: list[str]) -> int:
-    from harness.compare import compare_folders, comparison_lines
-    from harness.result_files import ResultsFolderError
+    from harness.results.compare import compare_folders, comparison_lines
+    from harness.results.folders import ResultsFolderError
 
     try:
         comparison = compare_folders(
@@ -297,7 +297,7 @@ def _compare(args: argparse.Namespace, _: list[str]) -> int:
     for line in comparison_lines(comparison, args.format):
         print(line)
     if args.plot:
-        from harness.plots import plot_deltas
+        from harness.results.plots import plot_deltas
 
         plot_deltas(comparison, Path(args.plot))
         print(f"plot: {args.plot}", file=sys.stderr)
@@ -305,8 +305,8 @@ def _compare(args: argparse.Namespace, _: list[str]) -> int:
 
 
 def _download(args: argparse.Namespace, _: list[str]) -> int:
+    from harness.catalogue.queries import get_tasks
     from harness.data.sources import task_for_source
-    from harness.spec import get_tasks
 
     if not args.target and not args.verify:
         print("mieb download: give --to DIR (where to download), or --verify to check data", file=sys.stderr)

@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from harness.catalogue.queries import TaskSpec
 from harness.data import validate, views
 from harness.data.hub import DataSource
 from harness.data.records import ImageSource
-from harness.encode import EncodeEngine
+from harness.encode.engine import EncodeEngine
 from harness.evaluators.clustering import clustering
 from harness.evaluators.compositionality import compositionality
 from harness.evaluators.linear_probe import (
@@ -25,7 +26,6 @@ from harness.evaluators.linear_probe import (
 )
 from harness.evaluators.sts import visual_sts
 from harness.evaluators.zero_shot import zero_shot
-from harness.spec import TaskSpec
 
 Pipeline = Callable[[TaskSpec, str, str, DataSource, EncodeEngine], dict[str, Any]]
 
@@ -89,7 +89,7 @@ def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarr
 
 
 def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
-    from harness.evaluators.retrieval import retrieval
+    from harness.evaluators.retrieval.metrics import retrieval
 
     data = views.retrieval(source, task, split, subset)
     validate.retrieval(task, split, subset, data)

@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.aggregate import aggregate_subsets
-from harness.cache import EmbeddingCache, default_cache_dir
+from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
 from harness.data.sources import task_for_source
-from harness.encode import EncodeEngine
-from harness.encode_checks import ModelError
+from harness.encode.cache import EmbeddingCache, default_cache_dir
+from harness.encode.checks import ModelError
+from harness.encode.engine import EncodeEngine
 from harness.pipelines import PIPELINES
-from harness.results import TaskResult, read_result, result_path, write_model_meta, write_result
-from harness.spec import TaskSpec, get_task
+from harness.results.aggregate import aggregate_subsets
+from harness.results.task_result import TaskResult, read_result, result_path, write_model_meta, write_result
 from mieb_models.base import Encoder, ModelMeta, has_modalities
 
 

@@ -1,7 +1,7 @@
 """Task and benchmark records: plain data, importing nothing of the project.
 
 A task is a frozen record: everything that decides its score is a field, so nothing is inherited
-implicitly. The catalogue (``mieb_tasks``) declares the records; ``harness.spec`` queries them.
+implicitly. The catalogue (``mieb_tasks``) declares the records; ``harness.catalogue.queries`` queries them.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 Builds the tiny seeded checkpoints the tests use (``tests/models/conftest.py``: transformers CLIP,
 SigLIP, open_clip), then scores every task twice per family, exact and fast (same engine settings
 otherwise), and prints each main score's delta against the task family's gate tolerance
-(``harness.references.tolerance_for``). ``--data offline``: MIEB(offline) (its datasets built into
+(``harness.gating.references.tolerance_for``). ``--data offline``: MIEB(offline) (its datasets built into
 WORKDIR/offline-data when missing); ``--data parity``: the parity datasets of
 ``scripts/parity/build_datasets.py`` (written into WORKDIR). Writes ``WORKDIR/deltas-<data>.json``.
 Random weights make the scores near chance: the deltas show how far the pixel difference moves a
@@ -47,8 +47,8 @@ def build_models(work: Path, families: list[str]) -> dict[str, Path]:
 
 
 def tasks_and_source(data: str, work: Path) -> tuple[list[tuple[object, list[str] | None]], object]:
+    from harness.catalogue.queries import get_benchmark, get_task
     from harness.data.hub import DataSource
-    from harness.spec import get_benchmark, get_task
 
     if data == "offline":
         from harness.offline.build import build_offline_datasets
@@ -98,8 +98,8 @@ def main() -> None:
     )
     import datasets
 
-    from harness.references import tolerance_for
-    from harness.spec import get_task
+    from harness.catalogue.queries import get_task
+    from harness.gating.references import tolerance_for
     from mieb_models.registry import load_model
 
     datasets.disable_progress_bars()

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness.catalogue.queries import all_tasks  # noqa: E402
 from harness.data.fingerprints import FINGERPRINT_FILE, family_kind, reference_fields  # noqa: E402
 from harness.data.sources import MTEB2_VERSION, task_for_source  # noqa: E402
-from harness.spec import all_tasks  # noqa: E402
 
 MTEB1_REF = "1.39.7"
 LABELED = {"zeroshot", "linear_probe", "clustering"}

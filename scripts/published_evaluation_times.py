@@ -18,7 +18,7 @@ TARGET = Path(__file__).resolve().parents[1] / "harness" / "reference_data" / "p
 
 
 def main(repo: str, commit: str = "HEAD") -> None:
-    from harness.spec import all_tasks
+    from harness.catalogue.queries import all_tasks
 
     commit = subprocess.check_output(["git", "-C", repo, "rev-parse", commit], text=True).strip()
     rows = []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from harness import aggregate as agg
+from harness.results import aggregate as agg
 
 MEAN_TASK_TYPE = agg.MEAN_TASK_TYPE
 

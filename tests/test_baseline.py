@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.baseline import Baseline
-from harness.references import compare
-from harness.result_files import ResultsFolderError
-from harness.results import TaskResult, write_result
-from harness.spec import get_task
+from harness.catalogue.queries import get_task
+from harness.gating.baseline import Baseline
+from harness.gating.references import compare
+from harness.results.folders import ResultsFolderError
+from harness.results.task_result import TaskResult, write_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "published_results"
 CLIP = FIXTURES / "openai__clip-vit-base-patch16"

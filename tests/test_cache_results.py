@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.cache import EmbeddingCache
-from harness.results import TaskResult, model_folder, read_result, result_path, write_result
+from harness.encode.cache import EmbeddingCache
+from harness.results.task_result import TaskResult, model_folder, read_result, result_path, write_result
 
 
 def test_cache_round_trip_and_single_compute(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec import UnknownNameError, all_tasks, get_benchmark, get_task, get_tasks
+from harness.catalogue.queries import UnknownNameError, all_tasks, get_benchmark, get_task, get_tasks
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.results import TaskResult, result_path, write_result
+from harness.results.task_result import TaskResult, result_path, write_result
 
 
 def test_list_benchmarks_tasks_and_models(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from harness.data.records import ImageSource
-from harness.encode import EncodeEngine
+from harness.encode.engine import EncodeEngine
 from mieb_models.registry import get_model_meta, load_model
 from tests.support.datasets_local import digit_images
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.ci_surfaces import step_summary_markdown, write_step_summary
 from harness.cli import main
+from harness.plugin.ci_surfaces import step_summary_markdown, write_step_summary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "published_results"
 CLIP = FIXTURES / "openai__clip-vit-base-patch16"

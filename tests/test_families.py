@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data.sources import task_for_source
-from harness.spec import get_task
 from mieb_records.tasks import MTEB2_VERSION, DatasetRef
 from mieb_tasks.families import (
     IMG,

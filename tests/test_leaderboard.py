@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.results import TaskResult, write_result
+from harness.results.task_result import TaskResult, write_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "published_results"
 CLIP = "openai__clip-vit-base-patch16/57c216476eefef5ab752ec549e440a49ae4ae5f3"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from harness.catalogue.queries import get_benchmark
 from harness.runner import modality_gap
-from harness.spec import get_benchmark
 from mieb_models.base import ModelMeta
 from mieb_models.registry import get_model_meta
 

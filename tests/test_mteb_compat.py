@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.results import TaskResult, result_path, write_result
+from harness.results.task_result import TaskResult, result_path, write_result
 
 MTEB_PYTHON = os.environ.get("MIEB_MTEB_PYTHON")
 

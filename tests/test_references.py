@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.references import ReferenceCell, compare, reference_cells
-from harness.results import TaskResult
-from harness.spec import get_task
+from harness.catalogue.queries import get_task
+from harness.gating.references import ReferenceCell, compare, reference_cells
+from harness.results.task_result import TaskResult
 
 TASK = get_task("CIFAR10ZeroShot")
 

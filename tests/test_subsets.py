@@ -10,8 +10,8 @@ import subprocess
 import pytest
 
 from harness import cli
-from harness.selection import SelectionError, SubsetSelection
-from harness.spec import get_task, get_tasks
+from harness.catalogue.queries import get_task, get_tasks
+from harness.catalogue.subsets import SelectionError, SubsetSelection
 
 STS17 = "STS17MultilingualVisualSTS"
 MTEB_PYTHON = os.environ.get("MIEB_MTEB_PYTHON")
@@ -114,7 +114,7 @@ print(json.dumps({n: mteb.get_task(n).metadata.eval_langs for n in sys.argv[1:]}
 @pytest.mark.skipif(not MTEB_PYTHON, reason="set MIEB_MTEB_PYTHON to a python with mteb installed")
 def test_subset_languages_equal_mteb_eval_langs() -> None:
     # Aggregate tasks are left out: mteb lists the union of their raw task's languages under
-    # "default"; here they are selected by the subsets they aggregate (harness.selection).
+    # "default"; here they are selected by the subsets they aggregate (harness.catalogue.subsets).
     tasks = [t for t in get_tasks(benchmarks=["MIEB(Multilingual)"]) if t.is_multilingual and not t.aggregate_of]
     run = subprocess.run(
         [MTEB_PYTHON, "-c", MTEB_LANGUAGES, *[t.name for t in tasks]],

@@ -21,8 +21,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DatasetUnavailable, DataSource, SplitUnavailable
-from harness.spec import TaskSpec
 
 FINGERPRINT_FILE = "fingerprints.json"
 VERIFY_ENV = "MIEB_VERIFY_DATA"

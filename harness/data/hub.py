@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from harness.spec import DatasetRef
+from harness.catalogue.queries import DatasetRef
 
 DATASETS_DIR_ENV = "MIEB_DATASETS_DIR"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DataSource
 from harness.data.records import ImageSource, RetrievalData, Side
-from harness.spec import TaskSpec
 
 
 def column(dataset: Any, name: str) -> list[Any]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DataSource
 from harness.data.reading import _images, column, finish_retrieval, qrels_dict
 from harness.data.records import RetrievalData, Side
-from harness.spec import TaskSpec
 
 
 def beir_v1(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from harness.spec import TaskSpec
+from harness.catalogue.queries import TaskSpec
 from mieb_records.tasks import MTEB2_VERSION
 
 DATASET_SOURCES: tuple[str, ...] = ("published", "mteb2")

@@ -1,7 +1,7 @@
 """Checks on loaded data, run before anything is encoded: content that cannot be scored fails its
 case with ``DatasetInvalid``, naming dataset, split and the offending rows (or ids).
 
-Images are checked where they are decoded (``harness.encode``): reading every image twice to
+Images are checked where they are decoded (``harness.encode.engine``): reading every image twice to
 check it first would double the cost of every run.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DatasetInvalid
-from harness.spec import TaskSpec
 
 SHOWN = 5  # offending rows or ids named in a message
 

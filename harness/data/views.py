@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from harness.catalogue.queries import TaskSpec
 from harness.data import retrieval_v1
 from harness.data.hub import DatasetInvalid, DataSource
 from harness.data.reading import _images, column, finish_retrieval, qrels_dict
 from harness.data.records import ImagePairs, LabeledImages, PairSamples, RetrievalData, Side
-from harness.spec import TaskSpec
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:

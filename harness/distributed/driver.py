@@ -15,14 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.cache import atomic_write_bytes
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DataSource
 from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
-from harness.results import model_folder, result_path, safe_path_part, write_model_meta
+from harness.encode.cache import atomic_write_bytes
+from harness.results.task_result import model_folder, result_path, safe_path_part, write_model_meta
 from harness.runner import finished_result, modality_gap
-from harness.spec import TaskSpec
 
 MAX_RETRIES = 3  # per group, on top of the first attempt: worker or node deaths, NodeFault
 LOCAL = "local"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.results import read_result, result_path
+from harness.catalogue.queries import TaskSpec
+from harness.results.task_result import read_result, result_path
 from harness.runner import RunOutcome, TaskSkipped, finished_result
-from harness.spec import TaskSpec
 from mieb_models.base import ModelMeta
 
 

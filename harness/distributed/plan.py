@@ -16,8 +16,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from harness.catalogue.queries import DatasetRef, TaskSpec
 from harness.data.hub import DataSource
-from harness.spec import DatasetRef, TaskSpec
 
 TIMES_FILE = "published_evaluation_times.tsv"
 BYTES_PER_SECOND = 1_000_000  # nominal: a task without a published time costs 1 s per MB of data

@@ -22,7 +22,7 @@ def selected_cases(items: Sequence[pytest.Item]) -> list[tuple[str, object]]:
 
 
 def job_settings(model: str, settings: object) -> JobSettings:
-    """The worker's copy of every option that decides what is computed (``harness.plugin.Settings``).
+    """The worker's copy of every option that decides what is computed (``harness.plugin.hooks.Settings``).
 
     Paths become absolute (a worker's working directory is not the driver's), a local checkpoint's too.
     """

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.catalogue.queries import TaskSpec
+from harness.catalogue.subsets import SubsetSelection
 from harness.data.sources import task_for_source
-from harness.encode import MAX_WORKERS, EncodeEngine
-from harness.results import model_folder, safe_path_part
-from harness.selection import SubsetSelection
-from harness.spec import TaskSpec
+from harness.encode.engine import MAX_WORKERS, EncodeEngine
+from harness.results.task_result import model_folder, safe_path_part
 
 OFFLINE_ORG = "mieb-offline/"
 META_FILE = "model_meta.json"
@@ -49,7 +49,7 @@ class JobSettings:
     trust_remote_code: bool = False
     fast_preprocess: bool = False
     batch_timeout: float | None = None
-    languages: tuple[str, ...] = ()  # harness.selection: mteb's languages= ...
+    languages: tuple[str, ...] = ()  # harness.catalogue.subsets: mteb's languages= ...
     subsets: tuple[str, ...] = ()  # ... and hf_subsets=
     verify_data: bool = True
 
@@ -162,7 +162,7 @@ def _is_node_fault(err: BaseException) -> bool:
 
 def _failure(err: BaseException) -> str:
     from harness.data.hub import DatasetUnavailable
-    from harness.encode import ModelOutputError
+    from harness.encode.engine import ModelOutputError
 
     if isinstance(err, DatasetUnavailable | ModelOutputError):
         return str(err)  # already names the dataset or model and the remedy
@@ -174,9 +174,9 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
 
     Tasks travel by name (every node has the catalogue), so nothing but plain data is pickled.
     """
+    from harness.catalogue.queries import get_task
     from harness.data.hub import DataSource
     from harness.runner import TaskSkipped, build_engine, run_task
-    from harness.spec import get_task
 
     group_tasks = [job.task_view(get_task(name)) for name in task_names]
 

@@ -21,8 +21,8 @@ sys.path.insert(0, str(REPO))
 
 import datasets  # noqa: E402
 
+from harness.catalogue.queries import get_task  # noqa: E402
 from harness.data.hub import write_snapshot  # noqa: E402
-from harness.spec import get_task  # noqa: E402
 from tests.support.datasets_local import DIGIT_NAMES, digit_images  # noqa: E402
 from tests.support.layouts import (  # noqa: E402
     beir_side,

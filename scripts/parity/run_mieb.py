@@ -19,9 +19,9 @@ sys.path.insert(0, str(HERE))
 
 import parity_encoder  # noqa: E402
 
+from harness.catalogue.queries import get_task  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
 from harness.runner import build_engine, run_task  # noqa: E402
-from harness.spec import get_task  # noqa: E402
 from mieb_models.base import ModelMeta  # noqa: E402
 
 ENTRY_KEYS = {"hf_subset", "languages"}

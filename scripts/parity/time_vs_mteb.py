@@ -194,7 +194,7 @@ def side_mieb(work: Path, out: Path) -> None:
     import datasets
 
     from harness.api import evaluate, get_model
-    from harness.spec import get_task
+    from harness.catalogue.queries import get_task
 
     datasets.disable_progress_bars()
     t0 = time.perf_counter()

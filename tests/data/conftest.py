@@ -60,6 +60,6 @@ class FakeEncoder:
 @pytest.fixture
 def engine():
     """A fresh in-memory encode engine over the fake encoder (no cache, no workers)."""
-    from harness.encode import EncodeEngine
+    from harness.encode.engine import EncodeEngine
 
     return EncodeEngine(FakeEncoder(), None, num_workers=0, progress=False)

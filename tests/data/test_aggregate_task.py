@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.runner import run_task
-from harness.spec import get_task
 from tests.support.layouts import snapshot, sts_split
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.sources import task_for_source
-from harness.evaluators.retrieval import retrieval
+from harness.evaluators.retrieval.metrics import retrieval
 from harness.pipelines import PIPELINES
-from harness.spec import get_task
 from tests.support.layouts import captions_split, cvbench_split, snapshot, source_codes, text_code, vidore_configs
 
 # --- ViDoRe ---------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data.fingerprints import DatasetContentMismatch, fingerprint, verify_content
 from harness.data.hub import DataSource, write_snapshot
-from harness.spec import get_task
 from tests.support.layouts import beir_side, qrels_table, sts_split, swatch
 
 

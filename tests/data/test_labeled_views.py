@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.hub import DataSource
-from harness.spec import get_task
 from tests.support.datasets_local import digit_images, write_classification
 
 

@@ -61,7 +61,7 @@ def test_every_task_reads_what_the_reference_loader_reads(tmp_path: Path) -> Non
     allowed = {"identical", "aggregate", "source differs"} | (set() if MTEB_GIT else {"not proven"})
     assert set(statuses.values()) <= allowed, {n: s for n, s in statuses.items() if s not in allowed}
     # what may be other than identical is exactly what the catalogue says reads another source
-    from harness.spec import get_task
+    from harness.catalogue.queries import get_task
 
     for name, status in statuses.items():
         task = get_task(name)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datasets
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.sources import task_for_source
-from harness.references import ReferenceCell, compare
-from harness.results import TaskResult
-from harness.spec import get_task
+from harness.gating.references import ReferenceCell, compare
+from harness.results.task_result import TaskResult
 from tests.support.layouts import beir_side, qrels_table, snapshot, source_codes, swatch
 
 STRING = datasets.Value("string")

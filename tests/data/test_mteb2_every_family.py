@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from harness.api import evaluate
+from harness.catalogue.queries import FAMILIES, get_task
 from harness.data.sources import task_for_source
-from harness.spec import FAMILIES, get_task
 
 PARITY = Path(__file__).resolve().parents[2] / "scripts" / "parity"
 # one task per family (retrieval and document: two layouts each), all in 2.x layouts

@@ -6,9 +6,9 @@ import datasets
 import numpy as np
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.pipelines import PIPELINES
-from harness.spec import get_task
 from tests.support.layouts import imagecode_configs, pair_rows, snapshot, source_codes, sts_split, text_code
 
 # --- VisualSTS ------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datasets
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.sources import task_for_source
 from harness.pipelines import PIPELINES
-from harness.spec import get_task
 from tests.support.layouts import beir_side, qrels_table, snapshot, source_codes, text_code
 
 
@@ -264,7 +264,7 @@ def test_pipeline_blink_right_choice_wins_among_own_candidates(tmp_path, engine,
     assert scores[task.main_score] == 1.0
 
     # The same embeddings without the restriction: the foreign choice wins every query.
-    from harness.evaluators.retrieval import retrieval
+    from harness.evaluators.retrieval.metrics import retrieval
 
     data = views.retrieval(source, task, "test", "default")
     query_emb = engine.fused(data.queries.texts, data.queries.images)

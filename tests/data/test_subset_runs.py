@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data.hub import DatasetUnavailable
-from harness.results import read_result
+from harness.results.task_result import read_result
 from harness.runner import finished_result, run_task
-from harness.spec import get_task
 from tests.support.layouts import snapshot, sts_split
 
 STS17 = "STS17MultilingualVisualSTS"

@@ -16,12 +16,12 @@ import pytest
 import torch
 from PIL import Image
 
-from harness import imageio
-from harness.cache import EmbeddingCache
 from harness.data.records import ImageSource
-from harness.encode import EncodeEngine, _ImageBatches, to_rgb
-from harness.fast_preprocess import FAST_ID, apply_spec, pixel_spec
-from harness.prefetch import DevicePrefetcher
+from harness.encode import imageio
+from harness.encode.cache import EmbeddingCache
+from harness.encode.engine import EncodeEngine, _ImageBatches, to_rgb
+from harness.encode.fast_preprocess import FAST_ID, apply_spec, pixel_spec
+from harness.encode.prefetch import DevicePrefetcher
 from tests.support.checkpoints import make_tiny_clip
 
 

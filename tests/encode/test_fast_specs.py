@@ -10,8 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
-from harness.fast_preprocess import PixelSpec, apply_spec, pixel_spec
-from harness.prefetch import DevicePrefetcher
+from harness.encode.fast_preprocess import PixelSpec, apply_spec, pixel_spec
+from harness.encode.prefetch import DevicePrefetcher
 
 
 def _pictures() -> list[Image.Image]:
@@ -79,7 +79,7 @@ def test_offline_image_transform() -> None:
 def test_unknown_transform_is_refused(caplog: pytest.LogCaptureFixture) -> None:
     from torchvision import transforms
 
-    from harness.encode import _fast_spec
+    from harness.encode.engine import _fast_spec
     from mieb_models.base import ModelMeta
 
     holder = _Holder(transforms.Compose([transforms.RandomResizedCrop(224), transforms.ToTensor()]))

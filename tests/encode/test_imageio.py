@@ -11,7 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
-from harness import imageio
+from harness.encode import imageio
 
 
 def _jpeg(image: Image.Image, orientation: int | None = None, quality: int = 95) -> bytes:

@@ -22,8 +22,8 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
-from harness.encode import EncodeEngine, ImageSource
-from harness.encode_checks import BatchGuard
+from harness.encode.checks import BatchGuard
+from harness.encode.engine import EncodeEngine, ImageSource
 from harness.evaluators.linear_probe import linear_probe, undersample_indices
 from harness.evaluators.sts import visual_sts
 from mieb_models.base import ModelMeta, TorchEncoder, to_numpy

@@ -18,13 +18,13 @@ import pytrec_eval
 import torch
 from sklearn.metrics import auc
 
-from harness.evaluators.retrieval import (
+from harness.evaluators.retrieval.metrics import (
     candidates_from_top_ranked,
     per_query_metrics,
     retrieval,
     retrieval_metrics,
 )
-from harness.evaluators.search import search
+from harness.evaluators.retrieval.search import search
 
 K_VALUES = (1, 3, 5, 10, 20, 100, 1000)
 

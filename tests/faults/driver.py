@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.spec import get_benchmark
+from harness.catalogue.queries import get_benchmark
 
 OFFLINE_TASKS = tuple(t.name for t in get_benchmark("MIEB(offline)").tasks)
 # A cheap subset covering several families (and an encode shared by two tasks) for the default run.
@@ -225,7 +225,7 @@ def trial(
 
 
 def _complete(task_name: str, data: dict) -> bool:
-    from harness.spec import get_task
+    from harness.catalogue.queries import get_task
 
     task = get_task(task_name)
     subsets = ["default"] if task.aggregate_of else list(task.subsets)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data.hub import DatasetInvalid, DataSource, write_snapshot
-from harness.spec import get_task
 from tests.support.datasets_local import DIGIT_NAMES, digit_images, write_classification
 from tests.support.layouts import beir_side, cvbench_split, imagecode_configs, qrels_table, snapshot, sts_split
 
@@ -47,7 +47,7 @@ OUTSIDE_LABELS = {5: -1, 8: 12}  # -1 is ``datasets``' "no label"; 12 is past th
 
 
 def _png(image) -> bytes:
-    from harness.imageio import pil_to_bytes
+    from harness.encode.imageio import pil_to_bytes
 
     return pil_to_bytes(image)
 
@@ -181,7 +181,7 @@ def test_each_damaged_dataset_fails_its_own_case_by_dataset_split_and_row(
 
 
 def test_a_truncated_image_decodes_as_the_reference_decodes_it(damaged_datasets: Path) -> None:
-    from harness.imageio import decode_exact, image_feature, read_raw
+    from harness.encode.imageio import decode_exact, image_feature, read_raw
 
     task = get_task("MNISTZeroShot")
     dataset = DataSource.from_env(damaged_datasets).load(task.dataset, "test")
@@ -222,7 +222,7 @@ class _Recorder:
 
 
 def _run(task_name: str, source: DataSource, results: Path) -> _Recorder:
-    from harness.encode import EncodeEngine
+    from harness.encode.engine import EncodeEngine
     from harness.runner import run_task
 
     model = _Recorder()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.report import load_leaderboard
-from harness.results import TaskResult, write_result
+from harness.results.report import load_leaderboard
+from harness.results.task_result import TaskResult, write_result
 
 NAMED_MODELS = """
 import numpy as np
@@ -97,7 +97,7 @@ def _result(task: str, subsets: list[str]) -> TaskResult:
 
 
 def test_report_never_shows_a_partial_result_as_a_score(tmp_path: Path) -> None:
-    from harness.spec import get_task
+    from harness.catalogue.queries import get_task
 
     task = get_task("EmojiVisualSTSMultilingualOffline")
     subsets = list(task.subsets)

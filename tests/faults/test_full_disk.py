@@ -57,8 +57,8 @@ def _warm_arrow_cache(datasets: Path, workdir: Path, monkeypatch: pytest.MonkeyP
     """Convert the local dataset to Arrow now (as any earlier run did), so the limit hits the results only."""
     import datasets as hf
 
+    from harness.catalogue.queries import get_task
     from harness.data.hub import DataSource
-    from harness.spec import get_task
 
     monkeypatch.setattr(hf.config, "HF_DATASETS_CACHE", str(workdir / "hf-datasets"))
     task = get_task("CIFAR10Clustering")
@@ -91,7 +91,7 @@ def test_full_disk_fails_the_case_with_its_path_before_encoding_and_a_rerun_resu
 CACHE_ON_A_FULL_DISK = """
 import json, resource, sys, warnings
 import numpy as np
-from harness.cache import CacheWriteFailed, EmbeddingCache
+from harness.encode.cache import CacheWriteFailed, EmbeddingCache
 
 cache = EmbeddingCache(sys.argv[1])
 key = {"model": "m", "images": "d", "n": 64}

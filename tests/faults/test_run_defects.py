@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.cache import CacheEntryDiscarded, EmbeddingCache
-from harness.results import TaskResult, read_result, write_result
+from harness.encode.cache import CacheEntryDiscarded, EmbeddingCache
+from harness.results.task_result import TaskResult, read_result, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 

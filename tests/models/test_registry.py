@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec import UnknownNameError
+from harness.catalogue.queries import UnknownNameError
 from mieb_models.base import ModelMeta, has_modalities
 from mieb_models.registry import RemoteCodeRefused, get_model_meta, list_models, load_model
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.api import evaluate, get_model
-from harness.spec import get_task
+from harness.catalogue.queries import get_task
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ import threading
 import numpy as np
 import pytest
 
-from harness.encode import EncodeEngine
-from harness.encode_checks import ModelCallError
+from harness.encode.checks import ModelCallError
+from harness.encode.engine import EncodeEngine
 from mieb_models.base import ModelMeta, to_numpy
 from mieb_models.registry import load_model
 
@@ -129,7 +129,7 @@ def test_tokenised_in_the_prefetch_thread_and_repeats_encoded_once() -> None:
 
 
 def test_repeats_encoded_once_through_the_disk_cache(tmp_path) -> None:
-    from harness.cache import EmbeddingCache
+    from harness.encode.cache import EmbeddingCache
 
     prompts = ["x", "y", "x"]
     first = EncodeEngine(_Counting(), EmbeddingCache(tmp_path), batch_size=4, num_workers=0, progress=False)

@@ -206,7 +206,7 @@ def test_cvbench_layout(built, hf_cache):
 
 
 def test_tasks_point_at_built_datasets(built):
-    from harness.spec import get_benchmark
+    from harness.catalogue.queries import get_benchmark
 
     tasks = get_benchmark("MIEB(offline)").tasks
     families = {t.family for t in tasks}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec import get_task
+from harness.catalogue.queries import get_task
 from tests.ray.conftest import SCALE, mieb_run
 from tests.ray.test_cluster_runs import MODEL_DIR, PROGRESS, _written
 

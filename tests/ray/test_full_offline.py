@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.spec import get_tasks
+from harness.catalogue.queries import get_tasks
 from tests.ray.test_cluster_runs import MODEL_DIR, _failed_cases, _tally, _written
 
 pytestmark = pytest.mark.ray_full

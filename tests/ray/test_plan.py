@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from harness.catalogue.queries import get_task
 from harness.data.hub import DataSource
 from harness.distributed.plan import encode_groups, published_evaluation_times, task_cost
-from harness.spec import get_task
 
 
 def test_tasks_sharing_a_dataset_form_one_group_and_groups_run_longest_first():
@@ -62,9 +62,9 @@ def test_every_option_that_decides_what_is_computed_reaches_the_workers(tmp_path
     """A new run option must be forwarded to the workers or declared driver-only here."""
     from dataclasses import fields
 
+    from harness.catalogue.subsets import SubsetSelection
     from harness.distributed.ray_cases import job_settings
-    from harness.plugin import Settings
-    from harness.selection import SubsetSelection
+    from harness.plugin.hooks import Settings
 
     checkpoint = tmp_path / "ckpt"
     checkpoint.mkdir()

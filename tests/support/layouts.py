@@ -65,8 +65,8 @@ def png_bytes(image: Any) -> bytes:
 
 
 def source_codes(source: Any) -> list[int]:
-    """The code of every image of a ``harness.encode.ImageSource``, in its row order."""
-    from harness.encode import to_rgb
+    """The code of every image of a ``harness.encode.engine.ImageSource``, in its row order."""
+    from harness.encode.engine import to_rgb
 
     rows = source.rows if source.rows is not None else range(len(source.dataset))
     return [image_code(to_rgb(source.dataset[int(r)][source.column])) for r in rows]

@@ -33,8 +33,8 @@ sys.path[:0] = [str(HERE), str(REPO)]
 from ours import task_inputs  # noqa: E402
 from snapshots import write_task_snapshot  # noqa: E402
 
+from harness.catalogue.queries import TaskSpec, all_tasks  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
-from harness.spec import TaskSpec, all_tasks  # noqa: E402
 
 # The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function).
 PRERELEASE = {

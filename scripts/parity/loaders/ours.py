@@ -14,9 +14,9 @@ from typing import Any
 
 from snapshots import code_of
 
+from harness.catalogue.queries import TaskSpec
 from harness.data import views
 from harness.data.hub import DataSource
-from harness.spec import TaskSpec
 
 
 def _codes(source: Any) -> list[int | None] | None:

@@ -17,8 +17,8 @@ from typing import Any
 
 import datasets
 
+from harness.catalogue.queries import TaskSpec
 from harness.data.hub import write_snapshot
-from harness.spec import TaskSpec
 
 STRING = datasets.Value("string")
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.cache import atomic_write_bytes
+from harness.encode.cache import atomic_write_bytes
 
 # The mteb release whose protocol and result schema these files follow.
 MTEB_FORMAT_VERSION = "2.26.24"

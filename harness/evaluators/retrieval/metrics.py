@@ -71,10 +71,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from harness.evaluators.abstention import _Abstention, _confidences, _nauc
-from harness.evaluators.search import search
-from harness.evaluators.trec_measures import _discounts, _per_query_block, _Qrels
-from harness.evaluators.trec_order import _double_order, _local_id_ranks, _reorder, _rows_needing_sort, _trec_order
+from harness.evaluators.retrieval.abstention import _Abstention, _confidences, _nauc
+from harness.evaluators.retrieval.search import search
+from harness.evaluators.retrieval.trec_measures import _discounts, _per_query_block, _Qrels
+from harness.evaluators.retrieval.trec_order import (
+    _double_order,
+    _local_id_ranks,
+    _reorder,
+    _rows_needing_sort,
+    _trec_order,
+)
 
 __all__ = [
     "DEFAULT_K_VALUES",
@@ -193,7 +199,7 @@ def retrieval_metrics(
 
     Args:
         scores: ``[n_queries, K]`` similarity scores, each row as returned by
-            :func:`harness.evaluators.search.search` (any order; padding ``-inf``).
+            :func:`harness.evaluators.retrieval.search.search` (any order; padding ``-inf``).
         indices: ``[n_queries, K]`` corpus row numbers, ``-1`` for padding.
         query_ids: id of each row.
         corpus_ids: id of each corpus row (unique).

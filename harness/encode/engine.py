@@ -5,12 +5,12 @@ split, column, rows; or the text content) + the model's preprocessing, so a seco
 images costs no forward pass.
 
 Each DataLoader item is a whole batch: a worker gathers the batch's raw image bytes from Arrow in
-one take (``harness.imageio``) and decodes and preprocesses them. The default (exact) path decodes
+one take (``harness.encode.imageio``) and decodes and preprocesses them. The default (exact) path decodes
 with PIL as ``datasets`` does and runs the model's own transform; ``fast_preprocess`` decodes to
 tensors (JPEGs in one nvJPEG call on CUDA) and resizes, crops and normalises on the model's device
-(``harness.fast_preprocess``). On CUDA a prefetch thread moves batch n+1 to the device (pinned
+(``harness.encode.fast_preprocess``). On CUDA a prefetch thread moves batch n+1 to the device (pinned
 memory, non-blocking copies, a side stream) while batch n runs. Every batch's model output goes
-through ``BatchGuard.batch`` (harness.encode_checks). Texts are tokenised in the same prefetch
+through ``BatchGuard.batch`` (harness.encode.checks). Texts are tokenised in the same prefetch
 thread, batch n+1 while batch n runs, for models that split ``tokenize`` from ``encode_tokens``;
 a text repeated within one call is tokenised and encoded once.
 
@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from harness import imageio
-from harness.cache import EmbeddingCache
 from harness.data.hub import DatasetInvalid
 from harness.data.records import ImageSource
-from harness.encode_checks import BatchGuard, ModelOutputError
-from harness.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
-from harness.prefetch import DevicePrefetcher
+from harness.encode import imageio
+from harness.encode.cache import EmbeddingCache
+from harness.encode.checks import BatchGuard, ModelOutputError
+from harness.encode.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
+from harness.encode.prefetch import DevicePrefetcher
 from mieb_models.base import Encoder, TorchEncoder
 
 log = logging.getLogger("mieb.encode")

@@ -16,10 +16,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.leaderboard import select_revisions
-from harness.references import dataset_revision_matches, tolerance_for
-from harness.result_files import ResultFile, ResultsFolderError, parse_version, read_results
-from harness.spec import TaskSpec, UnknownNameError, all_tasks, get_benchmark
+from harness.catalogue.queries import TaskSpec, UnknownNameError, all_tasks, get_benchmark
+from harness.gating.references import dataset_revision_matches, tolerance_for
+from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
+from harness.results.leaderboard import select_revisions
 
 
 @dataclass
@@ -200,7 +200,7 @@ def comparison_lines(comparison: Comparison, fmt: str = "table") -> list[str]:
     if fmt == "markdown":
         md = [title, "", *_markdown(header, rows), "", *_markdown(type_header, type_rows), "", verdict]
         return md
-    from harness.report import _fixed
+    from harness.results.report import _fixed
 
     return [title, *_fixed(header, rows), "", *_fixed(type_header, type_rows), "", verdict]
 

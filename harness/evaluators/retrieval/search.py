@@ -26,7 +26,7 @@ What mteb does, and what this module does about it:
   tuple comparison; ours depends on ``torch.topk`` only. Rows are returned sorted by score
   descending; the order *among* exactly tied scores is unspecified here, as it is in mteb (whose
   result dict is in heap-array order). That order does not reach the metrics:
-  :func:`harness.evaluators.retrieval.retrieval_metrics` re-sorts every row the way trec_eval does
+  :func:`harness.evaluators.retrieval.metrics.retrieval_metrics` re-sorts every row the way trec_eval does
   (score descending, then document id descending).
 * **Candidates (reranking / multiple choice).** mteb's ``rerank_top_ranked_documents`` scores each
   query only against its ``top_ranked`` documents and keeps ``min(top_k, len(candidates))`` of

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from harness.references import MODES
-from harness.selection import SelectionError, SubsetSelection
+from harness.catalogue.subsets import SelectionError, SubsetSelection
+from harness.gating.references import MODES
 from mieb_models.base import PRECISIONS
 
 
@@ -43,7 +43,7 @@ class Settings:
 
 
 def add_options(parser: pytest.Parser) -> None:
-    """The ``mieb`` option group (``pytest_addoption`` of ``harness.plugin``)."""
+    """The ``mieb`` option group (``pytest_addoption`` of ``harness.plugin.hooks``)."""
     group = parser.getgroup("mieb", "mieb: run MIEB tasks as test cases")
     group.addoption(
         "--model",

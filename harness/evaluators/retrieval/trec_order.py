@@ -1,5 +1,5 @@
 """Ranking order of a run: trec_eval's (float32 score descending, document id descending) and the
-double-precision order of mteb's ``mrr``; see ``harness.evaluators.retrieval``, behaviour 4."""
+double-precision order of mteb's ``mrr``; see ``harness.evaluators.retrieval.metrics``, behaviour 4."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Confidence scores and nAUC of mteb's abstention evaluation; see ``harness.evaluators.retrieval``,
+"""Confidence scores and nAUC of mteb's abstention evaluation; see ``harness.evaluators.retrieval.metrics``,
 behaviour 8."""
 
 from __future__ import annotations

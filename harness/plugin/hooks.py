@@ -1,10 +1,10 @@
 """The pytest plugin: options, markers, parametrization, fixtures and the results summary.
 
-With ``--model``, every task of the catalogue becomes a case of ``harness/cases.py``, parametrized
+With ``--model``, every task of the catalogue becomes a case of ``harness/plugin/cases.py``, parametrized
 over the models; ``-m`` (benchmark and family markers) and ``-k`` select. Results travel from xdist
 workers to the controller on the test reports (``user_properties``), the way junitxml collects
 them; the controller prints the summary. The plugin never computes a metric. The options and the
-``Settings`` record they make are in ``harness/plugin_options.py``.
+``Settings`` record they make are in ``harness/plugin/options.py``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.plugin_options import Settings, add_options, selection_of, settings_from
-from harness.selection import SelectionError
-from harness.spec import BENCHMARK_MARKERS, FAMILIES, UnknownNameError, all_tasks
+from harness.catalogue.queries import BENCHMARK_MARKERS, FAMILIES, UnknownNameError, all_tasks
+from harness.catalogue.subsets import SelectionError
+from harness.plugin.options import Settings, add_options, selection_of, settings_from
 
 CASES_MODULE = Path(__file__).with_name("cases.py")
 RESULT_PROPERTY = "mieb_result"
@@ -30,7 +30,7 @@ MARKERS = {
 
 settings_key = pytest.StashKey[Settings]()
 results_key = pytest.StashKey["ResultsCollector"]()
-baseline_key = pytest.StashKey[object]()  # harness.baseline.Baseline, opened once per process
+baseline_key = pytest.StashKey[object]()  # harness.gating.baseline.Baseline, opened once per process
 cluster_key = pytest.StashKey["ClusterOutcomes"]()  # set when --ray ran the cases on a cluster
 
 
@@ -96,8 +96,8 @@ def _open_baseline(config: pytest.Config, settings: Settings) -> None:
         if settings.baseline_model or settings.allow_missing_baseline:
             raise pytest.UsageError("--baseline-model and --allow-missing-baseline need --baseline-dir")
         return
-    from harness.baseline import Baseline
-    from harness.result_files import ResultsFolderError
+    from harness.gating.baseline import Baseline
+    from harness.results.folders import ResultsFolderError
 
     try:
         config.stash[baseline_key] = Baseline.open(settings.baseline_dir, settings.baseline_model)
@@ -106,7 +106,7 @@ def _open_baseline(config: pytest.Config, settings: Settings) -> None:
 
 
 def _check_selection(option: object) -> None:
-    from harness.spec import get_tasks
+    from harness.catalogue.queries import get_tasks
 
     try:
         tasks = get_tasks(option.task or None, benchmarks=option.benchmark or None, task_types=option.task_type or None)
@@ -116,7 +116,7 @@ def _check_selection(option: object) -> None:
 
 
 def _selected_task_names(config: pytest.Config) -> set[str] | None:
-    from harness.spec import get_tasks
+    from harness.catalogue.queries import get_tasks
 
     option = config.option
     selection = config.stash[settings_key].selection
@@ -211,7 +211,7 @@ def mieb_settings(request: pytest.FixtureRequest) -> Settings:
 
 @pytest.fixture(scope="session")
 def mieb_baseline(request: pytest.FixtureRequest):
-    """The ``--baseline-dir`` results (``harness.baseline.Baseline``), or None without one."""
+    """The ``--baseline-dir`` results (``harness.gating.baseline.Baseline``), or None without one."""
     return request.config.stash.get(baseline_key, None)
 
 
@@ -296,14 +296,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     rows = config.stash[results_key].rows
     if not rows:
         return
-    from harness.report import summary_lines
+    from harness.results.report import summary_lines
 
     terminalreporter.section("mieb results")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
     if not config.stash[settings_key].verify_data:
         terminalreporter.write_line("mieb: dataset content not verified (--no-verify-data): counts never compared")
-    from harness.ci_surfaces import write_step_summary
+    from harness.plugin.ci_surfaces import write_step_summary
 
     if hasattr(config, "workerinput"):
         return  # an xdist worker: the controller writes the step summary

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.leaderboard import select_revisions
-from harness.references import ReferenceCell, dataset_revision_matches
-from harness.result_files import ResultFile, ResultsFolderError, read_results
-from harness.spec import TaskSpec, UnknownNameError
+from harness.catalogue.queries import TaskSpec, UnknownNameError
+from harness.gating.references import ReferenceCell, dataset_revision_matches
+from harness.results.folders import ResultFile, ResultsFolderError, read_results
+from harness.results.leaderboard import select_revisions
 
 
 @dataclass(frozen=True)

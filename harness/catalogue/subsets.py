@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from harness.spec import TaskSpec
+from harness.catalogue.queries import TaskSpec
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?$")
 

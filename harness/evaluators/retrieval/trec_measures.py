@@ -1,5 +1,5 @@
 """trec_eval's per-query measures over blocks of rankings: the qrels lookup, ndcg, map, recall,
-precision, hit rate and MRR at every k; see ``harness.evaluators.retrieval``, behaviours 5 and 7."""
+precision, hit rate and MRR at every k; see ``harness.evaluators.retrieval.metrics``, behaviours 5 and 7."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Published scores as assertions: tolerances, direction and the comparison of a result with them.
 
 References ship with the package: the published MIEB scores of 14 models and the project's own
-recorded scores for its offline models. A baseline results folder (``harness.baseline``), when
+recorded scores for its offline models. A baseline results folder (``harness.gating.baseline``), when
 given, replaces them.
 """
 
@@ -15,9 +15,9 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-from harness.result_files import parse_version
-from harness.results import TaskResult
-from harness.spec import TaskSpec
+from harness.catalogue.queries import TaskSpec
+from harness.results.folders import parse_version
+from harness.results.task_result import TaskResult
 
 Mode = Literal["regression", "reproduce", "off"]
 MODES: tuple[str, ...] = ("regression", "reproduce", "off")

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from harness.aggregate import MEAN_TASK_TYPE, borda_ranks, mean_task_type
-from harness.result_files import NO_REVISION_NAMES, ResultFile, ResultsFolderError
-from harness.spec import TaskSpec
+from harness.catalogue.queries import TaskSpec
+from harness.results.aggregate import MEAN_TASK_TYPE, borda_ranks, mean_task_type
+from harness.results.folders import NO_REVISION_NAMES, ResultFile, ResultsFolderError
 
 Score = float | None
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from harness.plugin import RESULT_PROPERTY, cluster_key
-from harness.plugin_options import Settings
-from harness.spec import TaskSpec
+from harness.catalogue.queries import TaskSpec
+from harness.plugin.hooks import RESULT_PROPERTY, cluster_key
+from harness.plugin.options import Settings
 
 
 def test_task(
@@ -18,8 +18,8 @@ def test_task(
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
     from harness.data.sources import task_for_source
-    from harness.encode_checks import ModelError
-    from harness.references import compare, reference_cells
+    from harness.encode.checks import ModelError
+    from harness.gating.references import compare, reference_cells
     from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)

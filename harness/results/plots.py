@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.compare import Comparison
-from harness.leaderboard import Leaderboard
+from harness.results.compare import Comparison
+from harness.results.leaderboard import Leaderboard
 
 
 def _pyplot():

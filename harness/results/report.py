@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.leaderboard import Leaderboard, build_leaderboard
-from harness.result_files import read_results
-from harness.spec import CATEGORY_OF_TYPE
+from harness.catalogue.queries import CATEGORY_OF_TYPE
+from harness.results.folders import read_results
+from harness.results.leaderboard import Leaderboard, build_leaderboard
 
 
 def summary_lines(rows: Iterable[dict]) -> list[str]:
@@ -62,7 +62,7 @@ def load_leaderboard(
     Raises ``ResultsFolderError`` for a missing or empty folder, or when none of its results
     belongs to the benchmark.
     """
-    from harness.spec import all_tasks, get_benchmark
+    from harness.catalogue.queries import all_tasks, get_benchmark
 
     tasks = get_benchmark(benchmark).tasks if benchmark else all_tasks()
     return build_leaderboard(read_results(results_dirs), tasks, benchmark=benchmark, revisions=revisions)

@@ -1,0 +1,1 @@
+"""Questions asked of the catalogue: tasks, benchmarks, and the subsets a run selects."""

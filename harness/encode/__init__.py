@@ -1,0 +1,1 @@
+"""Encoding: the batching engine, the embedding cache, decoding, prefetch and output checks."""

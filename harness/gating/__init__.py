@@ -1,0 +1,1 @@
+"""Gating: published references, baselines and the tolerances a case is asserted with."""

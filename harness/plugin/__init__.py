@@ -1,0 +1,1 @@
+"""The pytest plugin: its options, the benchmark cases, the results summary and CI surfaces."""
