@@ -18,10 +18,11 @@ from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
 from harness.data.sources import task_for_source
+from harness.data.views import TaskViews
 from harness.encode.cache import EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
-from harness.pipelines import PIPELINES
+from harness.pipelines import score_split
 from harness.results.aggregate import aggregate_subsets
 from harness.results.task_result import TaskResult, read_result, result_path, write_model_meta, write_result
 from mieb_models.base import Encoder, ModelMeta, has_modalities
@@ -132,8 +133,9 @@ def run_task(
         s for s in splits or task.eval_splits if previous is None or any(not previous.entry(s, b) for b in wanted)
     ]
     check = None
+    views = TaskViews(source, task)  # each split read once, for the content check and the evaluation
     if todo_splits:  # the data is checked before anything is encoded
-        check = verify_content(task, source, splits=todo_splits, subsets=wanted)
+        check = verify_content(task, source, splits=todo_splits, subsets=wanted, views=views)
         if check.status == "no fingerprint":
             warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
     scores = {split: list(previous.scores.get(split, [])) if previous else [] for split in task.eval_splits}
@@ -145,7 +147,7 @@ def run_task(
                 continue
             start = time.perf_counter()
             try:
-                metrics = PIPELINES[task.family](task, split, subset, source, engine)
+                metrics = score_split(task, split, subset, views, engine)
             except ModelError as err:
                 raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
             elapsed += time.perf_counter() - start

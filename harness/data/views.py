@@ -8,7 +8,7 @@ retrieval readers in ``harness.data.retrieval_v1``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -37,8 +37,9 @@ def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str |
 # --- classification, zero-shot, clustering -------------------------------------------------------
 
 
-def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledImages:
-    """Images and labels of one split (single config), with class names where the data has them."""
+def labeled_images(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> LabeledImages:
+    """Images and labels of one split (single config), with class names where the data has them;
+    layout ``multilabel``: a list of labels per image."""
     split = task.split_aliases.get(split, split)
     dataset = source.load(task.dataset, split, task.dataset_config)
     if split == task.train_split and task.drop_train_rows:
@@ -48,8 +49,8 @@ def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledIma
     if split == task.train_split and task.drop_train_rows:
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     values = column(dataset, task.label_column)
-    if task.loader == "multilabel":
-        return LabeledImages(images, [list(v) if v is not None else None for v in values])
+    if task.layout == "multilabel":
+        return LabeledImages(images, [list(v) if v is not None else None for v in values], multilabel=True)
     return LabeledImages(images, np.asarray(values), class_names(task, dataset))
 
 
@@ -71,6 +72,13 @@ def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
 
 
 def beir(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """The BEIR layout, read by the conventions of the task's reference version."""
+    if task.follows_mteb1:
+        return retrieval_v1.beir_v1(source, task, split, subset)
+    return beir_v2(source, task, split, subset)
+
+
+def beir_v2(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
     """Configs corpus / queries (or query) / qrels (``default`` first), optionally ``<subset>-`` prefixed."""
     prefix = "" if subset == "default" else f"{subset}-"
     configs = source.config_names(task.dataset)
@@ -186,25 +194,6 @@ def _answer_index(task: TaskSpec, split: str, qid: str, answer: Any, choices: Se
     return index
 
 
-RETRIEVAL_LOADERS = {
-    "beir": beir,
-    "vidore": vidore,
-    "xm3600": captions_per_language,
-    "wit": captions_per_language,
-    "cvbench": cvbench,
-}
-
-
-def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    """The retrieval data of one (split, subset), read with the conventions of the task's reference version."""
-    if task.loader == "beir" and task.follows_mteb1:
-        return retrieval_v1.beir_v1(source, task, split, subset)
-    loaders = {**RETRIEVAL_LOADERS, **retrieval_v1.RAW_TABLE_LOADERS}
-    if task.loader not in loaders:
-        raise ValueError(f"{task.name}: no reader for layout {task.loader!r}")
-    return loaders[task.loader](source, task, split, subset)
-
-
 # --- visual STS and compositionality --------------------------------------------------------------
 
 
@@ -257,3 +246,46 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     base = _images(source, task, corpus, "corpus", "corpus", "image")
     images = [base.select([r[j] for r in rows]) for j in range(10)]
     return PairSamples(images, [[texts[i] for i in kept]])
+
+
+# --- one reader per layout --------------------------------------------------------------------------
+
+View = LabeledImages | RetrievalData | ImagePairs | PairSamples
+Reader = Callable[[DataSource, TaskSpec, str, str], View]
+
+# Layout name (``mieb_records.families.LAYOUTS``) -> its reader: the one dispatch of the data layer.
+READERS: Mapping[str, Reader] = {
+    "labeled": labeled_images,
+    "multilabel": labeled_images,
+    "beir": beir,
+    "vidore": vidore,
+    "xm3600": captions_per_language,
+    "wit": captions_per_language,
+    "cvbench": cvbench,
+    **retrieval_v1.RAW_TABLE_READERS,
+    "sts": image_pairs,
+    "image_text_pairs": pair_samples,
+    "imagecode_pairs": imagecode_samples,
+}
+
+
+def read_view(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> View:
+    """One (split, subset) of the task, read by its layout's reader."""
+    return READERS[task.layout](source, task, split, subset)
+
+
+class TaskViews:
+    """The views of one task's splits on one source, each read once: the content check
+    (``harness.data.fingerprints``) and the pipeline of the same run share them."""
+
+    def __init__(self, source: DataSource, task: TaskSpec):
+        self.source, self.task = source, task
+        self._read: dict[tuple[str, str], View] = {}
+
+    def get(self, split: str, subset: str = "default") -> View:
+        if self.task.facts.view == "labeled_images":
+            subset = "default"  # one table serves every subset
+        key = (split, subset)
+        if key not in self._read:
+            self._read[key] = read_view(self.source, self.task, split, subset)
+        return self._read[key]

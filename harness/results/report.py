@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.catalogue.queries import CATEGORY_OF_TYPE
+from harness.catalogue.queries import PAPER_CATEGORY_OF_TYPE
 from harness.results.folders import read_results
 from harness.results.leaderboard import Leaderboard, build_leaderboard
 
@@ -45,7 +45,7 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
         lines.append(f"{model}: Mean(TaskType) over the {len(means)} task types run = {100 * overall:.2f}")
         categories: dict[str, list[float]] = defaultdict(list)
         for task_type, scores in types.items():
-            categories[CATEGORY_OF_TYPE.get(task_type, task_type)].extend(scores)
+            categories[PAPER_CATEGORY_OF_TYPE.get(task_type, task_type)].extend(scores)
         for category, scores in sorted(categories.items()):
             lines.append(f"    {category:<28} {100 * sum(scores) / len(scores):6.2f}  ({len(scores)} tasks)")
     return lines

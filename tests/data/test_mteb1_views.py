@@ -33,7 +33,7 @@ def test_beir_v1_reads_query_qrels_and_the_corpus_split_with_row_modalities_and_
             "default": {"test": qrels_table([("x", "d0", 1)])},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.queries.ids == ["q0", "q1"] and data.queries.images is None  # q2 has no qrels
     assert data.corpus.texts == ["tower", "bridge"]  # no title prefix in 1.x
     assert source_codes(data.corpus.images) == [11, 12]
@@ -50,7 +50,7 @@ def test_roxford_published_source_scores_each_query_against_its_own_candidates(t
         task.dataset.path,
         {"corpus": {"corpus": corpus}, "query": {"test": queries}, "qrels": {"test": qrels}},
     )
-    assert views.retrieval(source, task, "test", "default").candidates == {"q": ["c", "a"]}
+    assert views.read_view(source, task, "test", "default").candidates == {"q": ["c", "a"]}
 
 
 def test_vidore_table_deduplicates_pages_on_filename(tmp_path):
@@ -60,7 +60,7 @@ def test_vidore_table_deduplicates_pages_on_filename(tmp_path):
         features=datasets.Features({"query": STRING, "image": datasets.Image(), "image_filename": STRING}),
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": table}})
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.corpus.ids == ["corpus-test-0", "corpus-test-1"]
     assert source_codes(data.corpus.images) == [1, 2]
     assert data.qrels == {
@@ -88,7 +88,7 @@ def test_memotion_drops_rows_without_corrected_text_and_searches_every_split(tmp
         task.dataset.path,
         {"default": {"train": _memotion_split(["t0", None], 10), "test": _memotion_split([None, "s1", "s2"], 20)}},
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.queries.texts == ["s1", "s2"] and data.queries.ids == ["query-test-0", "query-test-1"]
     assert data.corpus.ids == ["corpus-train-0", "corpus-test-0", "corpus-test-1"]
     assert source_codes(data.corpus.images) == [10, 21, 22]
@@ -114,7 +114,7 @@ def test_hateful_memes_corpus_is_every_split_deduplicated_on_text(tmp_path):
         task.dataset.path,
         {"default": {"test": split([1, 2], ["a", "b"]), "validation": split([3], ["a"]), "train": split([4], ["c"])}},
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.corpus.ids == ["corpus-1", "corpus-2", "corpus-4"] and data.corpus.texts == ["a", "b", "c"]
     assert source_codes(data.queries.images) == [1, 2]
 
@@ -125,7 +125,7 @@ def test_mteb2_source_swaps_the_copy_and_never_asserts_published_scores():
     assert variant.drop_train_rows == (3854,) and published.drop_train_rows == ()
     assert variant.reference_version == "2.26.24" and variant.source_differs
     vidore = task_for_source(get_task("VidoreDocVQARetrieval"), "mteb2")
-    assert (vidore.dataset.path, vidore.loader) == ("mteb/docvqa_test_subsampled_beir", "vidore")
+    assert (vidore.dataset.path, vidore.layout) == ("mteb/docvqa_test_subsampled_beir", "vidore")
     result = TaskResult(
         variant.name, variant.dataset.revision, {"test": [{"hf_subset": "default", "main_score": 0.1}]}, 1.0
     )

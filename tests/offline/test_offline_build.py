@@ -226,7 +226,7 @@ def test_tasks_point_at_built_datasets(built):
         assert task.dataset.revision == BUILDER_VERSION
         folder = built / task.dataset.path
         assert folder.is_dir(), task.name
-        if task.loader == "xm3600":
+        if task.layout == "xm3600":
             assert set(task.subsets) == set(datasets.get_dataset_split_names(str(folder)))
         elif task.is_multilingual:
             assert set(task.subsets) == set(datasets.get_dataset_config_names(str(folder)))
