@@ -153,7 +153,7 @@ def check_layout(task_name: str, task_type: str, layout: str) -> None:
         raise UnknownNameError(f"dataset layout (task {task_name})", layout, LAYOUTS)
     if LAYOUTS[layout] != facts.view:
         raise ValueError(
-            f"{task_name}: layout {layout!r} is read into a {LAYOUTS[layout]} view, but family {facts.name} "
-            f"scores a {facts.view} view (layouts of that view: "
+            f"{task_name}: layout {layout!r} is read into the {LAYOUTS[layout]} view, but family {facts.name} "
+            f"scores the {facts.view} view (its layouts: "
             f"{', '.join(n for n, v in LAYOUTS.items() if v == facts.view)})"
         )
