@@ -1,6 +1,8 @@
-"""Dataset views per task family: the hub layouts read into plain records (``harness.data.records``).
+"""Dataset views: each hub layout read into the plain record of its view (``harness.data.records``).
 
-Each loader reads exactly the columns its family needs and ignores the rest. Images stay in their
+``READERS`` holds one reader per layout a task may declare (``mieb_records.families.LAYOUTS``);
+``TaskViews`` reads each split of one task once, for the content check and the pipeline. Each
+reader reads exactly the columns its family needs and ignores the rest. Images stay in their
 dataset (``ImageSource``) and are decoded later, in the encoder's worker processes. The reading
 primitives (a column, an image column, qrels) are in ``harness.data.reading``; mteb 1.x's
 retrieval readers in ``harness.data.retrieval_v1``.

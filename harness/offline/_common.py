@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from mieb_models.offline_emoji import Emoji, png_bytes
+from mieb_assets.emoji import Emoji, png_bytes
 from mieb_tasks.offline import BUILDER_VERSION
 
 # A builder's output: config name -> split name -> ``datasets.Dataset`` (what ``write_snapshot`` takes).

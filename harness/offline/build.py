@@ -10,7 +10,7 @@ loaders. It is
 * deterministic: every dataset draws from its own ``numpy`` generator seeded by its name, and
   images are PNG-encoded by PIL, so two builds give byte-identical parquet files.
 
-Emoji-based evaluation splits only use the ``eval`` half of the emojis (``mieb_models.offline_emoji``),
+Emoji-based evaluation splits only use the ``eval`` half of the emojis (``mieb_assets.emoji``),
 never the pairs the offline CLIP's head was fitted on. The builders live in the family modules
 (``classification``, ``retrieval``, ``documents``, ``sts``, ``shapes``); this module registers them and
 orchestrates the build. Run ``python -m harness.offline.build DIR``.
@@ -59,7 +59,7 @@ BUILDERS: dict[str, Callable[[np.random.Generator, float], Configs]] = {
 def default_offline_dir() -> Path:
     """``$MIEB_HOME/offline-datasets`` (``~/.cache/mieb/offline-datasets``): where ``mieb offline build``
     and ``mieb run`` without ``--datasets-dir`` put the offline datasets."""
-    from mieb_models.offline_assets import mieb_home
+    from mieb_assets.locations import mieb_home
 
     return mieb_home() / "offline-datasets"
 
@@ -109,7 +109,7 @@ def build_offline_datasets(
     ``scale`` multiplies every dataset's size (tests use a small one); it is part of the stamp.
     Returns ``target_dir`` (the folder to pass as ``--datasets-dir``).
     """
-    from mieb_models.offline_assets import AssetMissing, check_all
+    from mieb_assets.locations import AssetMissing, check_all
 
     problems = check_all()
     if problems:

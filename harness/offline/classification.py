@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from harness.offline._common import Configs, _dataset, _img, _n, _pick
-from mieb_models.offline_emoji import Emoji, category_key, emoji_image, emojis_in
+from mieb_assets.emoji import Emoji, category_key, emoji_image, emojis_in
 
 
 def _gray(array: np.ndarray) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.offline._common import Configs, _dataset, _img, _n, _pick, _unique_by
-from mieb_models.offline_emoji import Emoji, category_key, emoji_image, emojis_in
+from mieb_assets.emoji import Emoji, category_key, emoji_image, emojis_in
 
 _PAGE_QUERIES = (
     "Which page shows a picture of {label}?",

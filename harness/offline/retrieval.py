@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from harness.offline._common import Configs, _dataset, _img, _n, _pick, _seed, _unique_by
-from mieb_models.offline_emoji import Emoji, emoji_image, emojis_in
+from mieb_assets.emoji import Emoji, emoji_image, emojis_in
 
 
 def _retrieval_emojis(rng: np.random.Generator, scale: float) -> list[Emoji]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from harness.offline._common import Configs, _dataset, _img, _n
-from mieb_models.offline_emoji import Emoji, emojis_in
+from mieb_assets.emoji import Emoji, emojis_in
 
 _TEMPLATES = ("a picture of {}", "an image showing {}", "this symbol means {}", "the emoji for {}")
 

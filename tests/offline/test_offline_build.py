@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mieb_models.offline_assets import check_all
+from mieb_assets.locations import check_all
 
 _MISSING = check_all()
 if _MISSING:
@@ -21,7 +21,7 @@ import datasets  # noqa: E402
 
 from harness.offline import BUILDER_VERSION, ORG, build_offline_datasets  # noqa: E402
 from harness.offline.build import BUILDERS, STAMP  # noqa: E402
-from mieb_models.offline_emoji import emojis_in, split_of  # noqa: E402
+from mieb_assets.emoji import emojis_in, split_of  # noqa: E402
 
 SCALE = 0.1
 
