@@ -348,7 +348,9 @@ def _verify(tasks, datasets_dir: str | None, dataset_source: str | None) -> int:
 def _snapshot(tasks, root: str) -> int:
     from huggingface_hub import snapshot_download
 
-    refs = {t.dataset for t in tasks if not t.dataset.path.startswith("mieb-offline/")}
+    from mieb_tasks.offline import ORG as OFFLINE_ORG
+
+    refs = {t.dataset for t in tasks if not t.dataset.path.startswith(f"{OFFLINE_ORG}/")}
     failed = 0
     for ref in sorted(refs, key=lambda r: r.path):
         target = Path(root, *ref.path.split("/"))

@@ -6,11 +6,13 @@ implicitly. The catalogue (``mieb_tasks``) declares the records; ``harness.catal
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from mieb_records.errors import UnknownNameError
 from mieb_records.families import FamilyFacts, check_layout, facts_of_type
 
 # Benchmark name -> marker.
@@ -107,6 +109,11 @@ class TaskSpec:
         if not self.layout:
             object.__setattr__(self, "layout", facts_of_type(self.type).layout)
         check_layout(self.name, self.type, self.layout)
+        fields = {f.name for f in dataclasses.fields(self)}
+        if unknown := sorted(set(self.mteb2) - fields):
+            raise UnknownNameError(f"task field (in {self.name}'s mteb2 overrides)", unknown[0], fields)
+        if "layout" in self.mteb2:
+            check_layout(self.name, self.mteb2.get("type", self.type), self.mteb2["layout"])
 
     @property
     def facts(self) -> FamilyFacts:

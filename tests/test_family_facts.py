@@ -62,3 +62,11 @@ def test_an_unknown_task_type_is_refused_with_close_matches():
 def test_a_family_default_layout_cannot_be_restated():
     with pytest.raises(ValueError, match="layout restate the family default"):
         retrieval("MyRetrieval", REF, category="t2i", layout="beir")
+
+
+def test_mteb2_overrides_are_checked_when_declared():
+    with pytest.raises(UnknownNameError, match=r"task field \(in MyRetrieval's mteb2 overrides\) 'loader'"):
+        retrieval("MyRetrieval", REF, category="t2i", mteb2={"loader": "vidore"})
+    with pytest.raises(UnknownNameError, match="'vidor'"):
+        retrieval("MyRetrieval", REF, category="t2i", mteb2={"layout": "vidor"})
+    assert retrieval("MyRetrieval", REF, category="t2i", mteb2={"layout": "vidore"}).mteb2["layout"] == "vidore"

@@ -202,7 +202,7 @@ def room_of(module: str) -> str:
 def test_every_harness_module_is_in_a_room_with_rules(graph) -> None:
     rooms = {room_of(m) for m in graph if m.split(".")[0] == "harness"}
     assert rooms == set(ROOMS), "a new room needs its line in ROOMS"
-    assert TOP_ROOMS <= set(ROOMS)
+    assert set(ROOMS) >= TOP_ROOMS
 
 
 def _room_violations(graph: Mapping[str, Mapping[str, int]]) -> dict[tuple[str, str], list[str]]:

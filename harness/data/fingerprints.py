@@ -24,10 +24,10 @@ from typing import Any
 from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DatasetUnavailable, DataSource, SplitUnavailable
 from harness.data.views import TaskViews, View
+from mieb_tasks.offline import ORG as OFFLINE_ORG
 
 FINGERPRINT_FILE = "fingerprints.json"
 VERIFY_ENV = "MIEB_VERIFY_DATA"
-OFFLINE_ORG = "mieb-offline"
 OFFLINE_EXEMPTION = (
     "built by this project (`mieb offline build`) from pinned packages; the reference has no statistics for it"
 )

@@ -146,7 +146,7 @@ def vidore_table(source: DataSource, task: TaskSpec, split: str, subset: str) ->
 
 
 # Layouts that are raw tables turned into retrieval data by the task's own ``load_data``.
-RAW_TABLE_READERS = {
+RAW_TABLE_LOADERS = {
     "hateful_memes": hateful_memes,
     "memotion": memotion,
     "scimmir": scimmir,

@@ -264,7 +264,7 @@ READERS: Mapping[str, Reader] = {
     "xm3600": captions_per_language,
     "wit": captions_per_language,
     "cvbench": cvbench,
-    **retrieval_v1.RAW_TABLE_READERS,
+    **retrieval_v1.RAW_TABLE_LOADERS,
     "sts": image_pairs,
     "image_text_pairs": pair_samples,
     "imagecode_pairs": imagecode_samples,

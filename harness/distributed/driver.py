@@ -21,7 +21,7 @@ from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
 from harness.encode.cache import atomic_write_bytes
-from harness.results.task_result import model_folder, result_path, safe_path_part, write_model_meta
+from harness.results.task_result import MODEL_META_FILE, model_folder, result_path, safe_path_part, write_model_meta
 from harness.runner import finished_result, modality_gap
 
 MAX_RETRIES = 3  # per group, on top of the first attempt: worker or node deaths, NodeFault
@@ -220,7 +220,7 @@ def _alive(ray: object) -> dict[str, bool]:
 def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list[str]:
     """Write the group's task files atomically into the driver's results folder; the task names written."""
     folder = model_folder(results_dir, result.model_name, result.revision)
-    if result.files and not (folder / "model_meta.json").is_file():
+    if result.files and not (folder / MODEL_META_FILE).is_file():
         write_model_meta(folder, result.model_meta)
     written = []
     for name, text in sorted(result.files.items()):

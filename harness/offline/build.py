@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline._common import Configs, _seed
 from harness.offline.classification import build_animal_mnist, build_emoji_categories, build_fashion_mnist, build_mnist
+from harness.offline.common import Configs, seeded_rng
 from harness.offline.documents import build_emoji_docs
 from harness.offline.retrieval import build_emoji_i2t, build_emoji_t2i, build_emoji_xm3600
 from harness.offline.shapes import build_shapes_aro, build_shapes_count, build_shapes_winoground
@@ -85,7 +85,7 @@ def build_one(root: Path, name: str, scale: float = 1.0) -> bool:
     try:
         from harness.data.hub import write_snapshot
 
-        write_snapshot(tmp, BUILDERS[name](_seed(name), scale))
+        write_snapshot(tmp, BUILDERS[name](seeded_rng(name), scale))
         (tmp / STAMP).write_text(json.dumps(_stamp(name, scale), sort_keys=True) + "\n")
         if final.exists():
             stale = root / f".old-{name}-{os.getpid()}"

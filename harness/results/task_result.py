@@ -21,6 +21,7 @@ from harness.encode.cache import atomic_write_bytes
 # The mteb release whose protocol and result schema these files follow.
 MTEB_FORMAT_VERSION = "2.26.24"
 NO_REVISION = "no_revision_available"
+MODEL_META_FILE = "model_meta.json"  # the model's record beside its task results
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -113,4 +114,4 @@ def read_result(path: Path) -> TaskResult | None:
 
 
 def write_model_meta(folder: Path, meta: dict[str, Any]) -> None:
-    atomic_write_bytes(folder / "model_meta.json", json.dumps(_round(meta), indent=2, allow_nan=False).encode())
+    atomic_write_bytes(folder / MODEL_META_FILE, json.dumps(_round(meta), indent=2, allow_nan=False).encode())

@@ -81,6 +81,7 @@ from harness.evaluators.retrieval.trec_order import (
     _rows_needing_sort,
     _trec_order,
 )
+from mieb_records.tasks import DEFAULT_K_VALUES
 
 __all__ = [
     "DEFAULT_K_VALUES",
@@ -90,7 +91,6 @@ __all__ = [
     "retrieval_metrics",
 ]
 
-DEFAULT_K_VALUES = (1, 3, 5, 10, 20, 100, 1000)
 _CONFIDENCES = ("max", "std", "diff1")
 _ROW_BLOCK = 4096  # queries per block in the metric math (bounds float64 temporaries)
 
