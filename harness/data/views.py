@@ -21,7 +21,7 @@ from harness.catalogue.queries import TaskSpec
 from harness.data import retrieval_v1
 from harness.data.hub import DatasetInvalid, DataSource
 from harness.data.reading import _images, column, finish_retrieval, qrels_dict
-from harness.data.records import ImagePairs, LabeledImages, PairSamples, RetrievalData, Side
+from harness.data.records import ImagePairs, ImageSource, LabeledImages, PairSamples, RetrievalData, Side
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
@@ -40,8 +40,20 @@ def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str |
 
 
 def labeled_images(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> LabeledImages:
-    """Images and labels of one split (single config), with class names where the data has them;
-    layout ``multilabel``: a list of labels per image."""
+    """Images and labels of one split (single config), with class names where the data has them."""
+    images, dataset = _labeled_split(source, task, split)
+    return LabeledImages(images, np.asarray(column(dataset, task.label_column)), class_names(task, dataset))
+
+
+def multilabeled_images(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> LabeledImages:
+    """Images of one split and, per image, the list of its labels (layout ``multilabel``)."""
+    images, dataset = _labeled_split(source, task, split)
+    labels = [list(v) if v is not None else None for v in column(dataset, task.label_column)]
+    return LabeledImages(images, labels, multilabel=True)
+
+
+def _labeled_split(source: DataSource, task: TaskSpec, split: str) -> tuple[ImageSource, Any]:
+    """The split's image column (the declared training rows dropped) and its dataset."""
     split = task.split_aliases.get(split, split)
     dataset = source.load(task.dataset, split, task.dataset_config)
     if split == task.train_split and task.drop_train_rows:
@@ -50,10 +62,7 @@ def labeled_images(source: DataSource, task: TaskSpec, split: str, subset: str =
     images = _images(source, task, dataset, task.dataset_config, split, task.input_column)
     if split == task.train_split and task.drop_train_rows:
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
-    values = column(dataset, task.label_column)
-    if task.layout == "multilabel":
-        return LabeledImages(images, [list(v) if v is not None else None for v in values], multilabel=True)
-    return LabeledImages(images, np.asarray(values), class_names(task, dataset))
+    return images, dataset
 
 
 def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
@@ -258,7 +267,7 @@ Reader = Callable[[DataSource, TaskSpec, str, str], View]
 # Layout name (``mieb_records.families.LAYOUTS``) -> its reader: the one dispatch of the data layer.
 READERS: Mapping[str, Reader] = {
     "labeled": labeled_images,
-    "multilabel": labeled_images,
+    "multilabel": multilabeled_images,
     "beir": beir,
     "vidore": vidore,
     "xm3600": captions_per_language,

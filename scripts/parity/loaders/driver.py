@@ -36,7 +36,7 @@ from snapshots import write_task_snapshot  # noqa: E402
 from harness.catalogue.queries import TaskSpec, all_tasks  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
 
-# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function).
+# The pre-release MIEB loaders behind published scores, by layout name: (commit, file, function).
 PRERELEASE = {
     "vidore_table": (
         "088d1540ecae1afe032f4cff996cff2b0435a2a5",

@@ -42,14 +42,14 @@ def task_inputs(task: TaskSpec, source: DataSource) -> dict[str, Any]:
         for subset in task.subsets:
             key = f"{split}/{subset}"
             if task.family in ("zeroshot", "linear_probe", "clustering"):
-                data = views.labeled_images(source, task, split)
+                data = views.read_view(source, task, split)
                 entry = {"images": _codes(data.images), "labels": _labels(data.labels)}
                 if task.family == "zeroshot":
                     names = data.class_names or []
                     entry["prompts"] = task.prompts(names) if task.prompts else list(names)
                 out[key] = entry
                 if task.family == "linear_probe":
-                    train = views.labeled_images(source, task, task.train_split)
+                    train = views.read_view(source, task, task.train_split)
                     out[f"train/{subset}"] = {"images": _codes(train.images), "labels": _labels(train.labels)}
             elif task.family in ("retrieval", "document", "vision_qa"):
                 data = views.read_view(source, task, split, subset)
