@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DRIVER = ROOT / "scripts" / "parity" / "loaders" / "driver.py"
 
 
-def _driver():
+def _driver(monkeypatch: pytest.MonkeyPatch):
+    """The driver script as a module; the ``sys.path`` entries it adds are undone after the test."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
     spec = importlib.util.spec_from_file_location("loader_parity_driver", DRIVER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_parity_table_is_rewritten_on_the_datasets_page(tmp_path):
-    driver = _driver()
+def test_parity_table_is_rewritten_on_the_datasets_page(tmp_path, monkeypatch):
+    driver = _driver(monkeypatch)
     assert driver.TABLE_PAGE == ROOT / "docs" / "datasets.md"
     text = driver.TABLE_PAGE.read_text()
     assert text.count(driver.TABLE_BEGIN) == 1 and text.count(driver.TABLE_END) == 1
