@@ -2,12 +2,13 @@
 
 Records (``mieb_records``) and the offline assets (``mieb_assets``) sit at the bottom and import
 nothing else of the project; the catalogue (``mieb_tasks``) stands on the records, the models
-(``mieb_models``) on the records and the assets; ``harness`` may use all of them. Inside
-``harness`` each room (subpackage, or top-level module) imports only the rooms ``ROOMS`` lets it:
-the evaluators stand on the records alone, data and encoding never reach the results, the gate or
-anything on top, and only ``TOP_ROOMS`` (the doors: plugin, cli, api, distributed) are imported by
-nothing below them. No project module imports another in a circle (imports inside functions count:
-a lazy import is still a dependency). The encode engine and its cache are built in one place,
+(``mieb_models``) on the records and the assets; ``harness`` may use all of them; ``mieb``, the
+public API, stands on top and nothing imports it. Inside ``harness`` each room (subpackage, or
+top-level module) imports only the rooms ``ROOMS`` lets it: the evaluators stand on the records
+alone, data and encoding never reach the results, the gate or anything on top, and only
+``TOP_ROOMS`` (the doors: plugin, cli, api, distributed) are imported by nothing below them. No
+project module imports another in a circle (imports inside functions count: a lazy import is still
+a dependency). The encode engine and its cache are built in one place,
 ``harness.runner.build_engine``. Every module is read with ``ast``; nothing is imported.
 """
 
@@ -21,14 +22,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("mieb_records", "mieb_assets", "mieb_tasks", "mieb_models", "harness")
+PACKAGES = ("mieb_records", "mieb_assets", "mieb_tasks", "mieb_models", "harness", "mieb")
 # package -> the project packages its modules may import (itself included)
 ALLOWED: Mapping[str, frozenset[str]] = {
     "mieb_records": frozenset({"mieb_records"}),
     "mieb_assets": frozenset({"mieb_assets"}),
     "mieb_tasks": frozenset({"mieb_records", "mieb_tasks"}),
     "mieb_models": frozenset({"mieb_records", "mieb_assets", "mieb_models"}),
-    "harness": frozenset(PACKAGES),
+    "harness": frozenset({"mieb_records", "mieb_assets", "mieb_tasks", "mieb_models", "harness"}),
+    "mieb": frozenset(PACKAGES),
 }
 # harness room -> the rooms and packages below it that its modules may import (besides itself).
 # ``harness`` is the package's ``__init__``; ``pipelines`` and ``runner`` are top-level modules.
@@ -180,7 +182,7 @@ def test_no_import_cycle_among_project_modules(graph) -> None:
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_package_imports_only_what_lies_below_it(graph, package: str) -> None:
-    """mieb_records: nothing of the project; mieb_tasks and mieb_models: the records only."""
+    """mieb_records: nothing of the project; mieb_tasks and mieb_models: the records only; harness: not mieb."""
     wrong = [
         f"{module}:{line} imports {target}"
         for module, targets in sorted(graph.items())
@@ -245,6 +247,13 @@ def test_room_rules_catch_a_wrong_way_import() -> None:
     assert _room_violations(graph) == {
         ("harness.data.views", "harness.results"): ["harness.data.views:3 imports harness.results.store"]
     }
+
+
+def test_public_api_stands_on_the_harness(graph) -> None:
+    """``mieb`` is found and uses ``harness`` (the check would pass vacuously on an empty package)."""
+    api = [m for m in graph if m.split(".")[0] == "mieb"]
+    assert {"mieb", "mieb.tasks", "mieb.evaluation"} <= set(api)
+    assert any(t.startswith("harness") for m in api for t in graph[m])
 
 
 def test_records_exist_as_a_leaf(graph) -> None:
