@@ -36,13 +36,13 @@ from snapshots import write_task_snapshot  # noqa: E402
 from harness.catalogue.queries import TaskSpec, all_tasks  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
 
-# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function).
+# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function);
+# ``{name}`` in the file is the task's name (one file per task).
+PRERELEASE_COMMIT = "088d1540ecae1afe032f4cff996cff2b0435a2a5"
 PRERELEASE = {
-    "vidore_table": (
-        "088d1540ecae1afe032f4cff996cff2b0435a2a5",
-        "mteb/tasks/Image/Any2AnyRetrieval/eng/VidoreBenchRetrieval.py",
-        "_load_data",
-    ),
+    "vidore_table": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/VidoreBenchRetrieval.py", "_load_data"),
+    "hateful_memes": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/{name}.py", "_load_data"),
+    "memotion": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/{name}.py", "_load_data"),
 }
 # The pre-release label files behind the published zero-shot prompts (1.39.7's end with a newline).
 LABEL_FILES = ("088d1540ecae1afe032f4cff996cff2b0435a2a5", "mteb/tasks/Image/ZeroshotClassification/eng/templates")
@@ -86,6 +86,7 @@ def git_show(mteb_git: str, commit: str, file: str) -> str:
 
 def prerelease_source(task: TaskSpec, mteb_git: str | None) -> dict | None:
     commit, file, function = PRERELEASE[task.loader]
+    file = file.format(name=task.name)
     if not mteb_git:
         return None
     source = git_show(mteb_git, commit, file)
