@@ -42,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mieb", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mieb {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         "pytest, e.g. `mieb run -m clip -- --lf`.",
     )
     add_arguments(run.add_argument, cli=True)
+    run.add_argument("--version", action="version", version=f"mieb {_version()}", help="show mieb's version")
     run.add_argument(
         "-n", "--workers", default=None, metavar="N", help="pytest-xdist workers (one per GPU on multi-GPU machines)"
     )
@@ -121,29 +123,49 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mieb")
+    except PackageNotFoundError:
+        return "unknown (not installed; run `pip install -e .`)"
+
+
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     import pytest
 
+    return int(pytest.main(run_words(args, passthrough)))
+
+
+def run_words(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
+    """The pytest command line of ``mieb run``: names checked first, the offline datasets built when needed.
+
+    Node ids are those of the package's folder (``harness/plugin/cases.py::test_task[...]``) wherever it is
+    installed, and pytest's cache (``--lf``, ``--ff``) lives in the current directory.
+    """
     from harness.catalogue.queries import get_tasks
     from harness.catalogue.subsets import SubsetSelection
     from harness.plugin.hooks import CASES_MODULE
 
+    if passthrough[:1] == ["--"]:
+        passthrough = passthrough[1:]
+    node_ids = any("cases.py::" in word for word in passthrough)  # a printed failure, pasted back
     named, task_types = getattr(args, "task", []), getattr(args, "task_type", [])
-    tasks_named = bool(named)
-    benchmarks = getattr(args, "benchmark", []) or ([] if named or task_types else [OFFLINE_BENCHMARK])
+    default = [] if named or task_types or node_ids else [OFFLINE_BENCHMARK]
+    benchmarks = [] if named else getattr(args, "benchmark", []) or default  # -t overrides -b
     tasks = get_tasks(named or None, benchmarks=benchmarks or None, task_types=task_types or None)  # names early
     selection = SubsetSelection.of(getattr(args, "languages", []), getattr(args, "subsets", []))
     if selection:
         selection.check(tasks)
-    models = getattr(args, "models", []) or [OFFLINE_MODEL]
-    datasets_dir = getattr(args, "datasets_dir", None)
-    if datasets_dir is None and any(_is_offline(task) for task in tasks):
-        datasets_dir = str(_build_offline(None))
-    args.models, args.benchmark = models, [] if tasks_named else benchmarks
-    if datasets_dir is not None:
-        args.datasets_dir = datasets_dir
-    pytest_args = [
-        str(CASES_MODULE),
+    args.models, args.benchmark = getattr(args, "models", []) or [OFFLINE_MODEL], benchmarks
+    if getattr(args, "datasets_dir", None) is None and any(_is_offline(task) for task in tasks):
+        args.datasets_dir = str(_build_offline(None))
+    words = [] if node_ids else [str(CASES_MODULE)]
+    words += [
+        f"--rootdir={CASES_MODULE.parents[2]}",
+        "-o",
+        f"cache_dir={Path.cwd() / '.pytest_cache'}",
         "-q",
         "-rfs",
         "-W",
@@ -151,10 +173,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         *pytest_arguments(args),
     ]
     if args.workers is not None:
-        pytest_args += ["-n", str(args.workers)]
-    if passthrough[:1] == ["--"]:
-        passthrough = passthrough[1:]
-    return int(pytest.main([*pytest_args, *passthrough]))
+        words += ["-n", str(args.workers)]
+    return [*words, *passthrough]
 
 
 def _list(args: argparse.Namespace, _: list[str]) -> None:
