@@ -198,6 +198,7 @@ class EncodeEngine:
         key = {**self._model_key(), **what}
         memo_key = repr(sorted(key.items()))
         if memo_key in self._memo:
+            self.stats.items += len(self._memo[memo_key])
             return self._memo[memo_key]
         start = time.perf_counter()
         if self.cache is None:

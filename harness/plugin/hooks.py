@@ -86,13 +86,13 @@ def _register_progress(config: pytest.Config, settings: Settings) -> None:
         config.stash[terminal_key] = terminal_stream()
     if settings.progress == "off" or hasattr(config, "workerinput"):
         return
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None:
-        return
 
-    def write_line(line: str) -> None:
-        reporter.ensure_newline()
-        reporter.write_line(line)
+    def write_line(line: str) -> None:  # the terminal reporter registers after this plugin configures
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            if getattr(getattr(reporter, "_tw", None), "width_of_current_line", 0):
+                reporter.write("\n")  # after -q's dots (ensure_newline only ends a file's line)
+            reporter.write_line(line)
 
     progress = ProgressReporter(write_line)
     config.stash[progress_key] = progress
