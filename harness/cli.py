@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="[MODEL=]REV",
         help="use this revision (of MODEL, or of every model) instead of the pinned/newest one; repeatable",
     )
+    report.add_argument(
+        "--partial-means",
+        action="store_true",
+        help="also show means over an incomplete set of the benchmark's tasks (marked *; default: not shown)",
+    )
     report.add_argument("--plot", metavar="FILE.png", help="also draw the per-type scores of the models side by side")
     report.set_defaults(handler=_report)
 
@@ -225,7 +230,7 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
     except ResultsFolderError as err:
         print(f"mieb report: {err}", file=sys.stderr)
         return 2
-    for line in leaderboard_lines(board, args.format):
+    for line in leaderboard_lines(board, args.format, partial_means=args.partial_means):
         print(line)
     if board.ignored and args.format != "json":
         print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)

@@ -22,6 +22,7 @@ from harness.encode.cache import atomic_write_bytes
 MTEB_FORMAT_VERSION = "2.26.24"
 NO_REVISION = "no_revision_available"
 PHASE_KEY = "mieb_phase_seconds"
+SCORE_DIGITS = 6  # decimals a score is written with
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -82,7 +83,7 @@ def _phase_seconds(value: Any) -> dict[str, float]:
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+        return None if math.isnan(value) or math.isinf(value) else round(value, SCORE_DIGITS)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
