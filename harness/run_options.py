@@ -308,7 +308,7 @@ OPTIONS: tuple[RunOption, ...] = (
         "fast_preprocess",
         "--fast-preprocess",
         "decode and resize images as tensors on the model's device (faster; pixels differ slightly from the "
-        "checkpoint's own PIL transform: measured score deltas in the docs)",
+        "checkpoint's own PIL transform: measured score deltas in docs/measured.md)",
         example=("--fast-preprocess",),
         kind="flag",
         default=False,
