@@ -140,3 +140,8 @@ def test_help_texts_name_no_value_twice() -> None:
     for row in OPTIONS:
         if row.env:
             assert len(re.findall(re.escape(row.env), row.help_text())) == 1, row.name
+
+
+def test_the_usage_page_names_every_option() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
+    assert [row.flag for row in OPTIONS if f"`{row.flag}" not in page] == []
