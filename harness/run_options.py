@@ -5,10 +5,11 @@
 (``pytest_arguments``), the ``Settings`` record of a run, and the settings a Ray worker receives
 (``harness.distributed.worker.JobSettings``, the rows with ``travels=True``).
 
-**Adding an option is adding a row to ``OPTIONS``; nothing else.** Give it a ``help`` text and an
-``example`` (command-line words giving it a non-default value); ``tests/test_run_options.py`` then proves
-it reaches every door: pytest, ``mieb run --help``, ``mieb run`` -> pytest, ``Settings``, and Ray
-workers when it travels. A value is parsed and checked by the row's ``type`` (a function raising
+**Adding an option is adding a row to ``OPTIONS``; no other code changes.** Give it a ``help`` text
+and an ``example`` (command-line words giving it a non-default value), and name it in the options
+table of ``docs/usage.md``; ``tests/test_run_options.py`` then proves it reaches every door: pytest,
+``mieb run --help``, ``mieb run`` -> pytest, ``Settings``, Ray workers when it travels, and the page.
+Code reads it as ``Settings.<name>`` (the plugin's ``mieb_settings`` fixture, ``settings_key``). A value is parsed and checked by the row's ``type`` (a function raising
 ``argparse.ArgumentTypeError``), so a bad value is one usage error before any case runs, whichever
 door it came through, environment-variable defaults included.
 """
