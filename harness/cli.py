@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.run_options import add_arguments, pytest_arguments
+from harness.run_options import BY_NAME, add_arguments, pytest_arguments
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.results.report.FORMATS, without importing it
 
@@ -97,7 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("-b", "--benchmark", help="compare only this benchmark's tasks")
     compare.add_argument("--base-model", help="the model to use where BASE holds several")
     compare.add_argument("--candidate-model", help="the model to use where CANDIDATE holds several")
-    compare.add_argument("--tolerance", type=float, default=None, help="absolute tolerance (default per family)")
+    compare.add_argument(
+        "--tolerance",
+        type=BY_NAME["tolerance"].type,
+        default=None,
+        metavar="ABS",
+        help="absolute tolerance, finite and >= 0 (default per family)",
+    )
     compare.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     compare.add_argument("--plot", metavar="FILE.png", help="draw the per-task deltas grouped by task type")
     compare.set_defaults(handler=_compare)
@@ -118,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument(
         "--datasets-dir", help="with --verify and without --to: check this local mirror instead of downloading"
     )
-    download.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
+    download.add_argument(
+        "--dataset-source", choices=BY_NAME["dataset_source"].choices, default=None, help=BY_NAME["dataset_source"].help
+    )
     download.set_defaults(handler=_download)
 
     offline = commands.add_parser("offline", help="build the offline datasets (MIEB(offline))")

@@ -145,3 +145,9 @@ def test_help_texts_name_no_value_twice() -> None:
 def test_the_usage_page_names_every_option() -> None:
     page = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
     assert [row.flag for row in OPTIONS if f"`{row.flag}" not in page] == []
+
+
+def test_compare_takes_the_same_tolerance_check(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["compare", "base", "candidate", "--tolerance", "nan"])
+    assert exit_.value.code == 2 and "'nan' is not a finite number >= 0" in capsys.readouterr().err

@@ -4,6 +4,7 @@ everything failing, node ids that paste back, no per-case junit warning, plugins
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,26 @@ def test_the_results_collector_is_unregistered_at_unconfigure(pytester: pytest.P
     config._ensure_unconfigure()
     assert config.pluginmanager.get_plugin("mieb-results") is None
     assert config.pluginmanager.get_plugin("mieb-progress") is None
+
+
+def test_encode_bars_go_to_the_stream_given_and_none_without_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    import numpy as np
+
+    from harness.plugin.progress import terminal_stream
+    from harness.runner import build_engine
+    from mieb_models.base import ModelMeta
+
+    class Texts:
+        meta = ModelMeta(name="t/x", revision="1", framework="custom", architecture="x", modalities=("text",))
+
+        def encode_texts(self, texts):
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    stream = io.StringIO()
+    engine = build_engine(Texts(), cache_dir=tmp_path, progress=True, progress_file=stream, batch_size=2)
+    engine.texts(["a", "b", "c"])
+    assert "encode text" in stream.getvalue()  # not pytest's captured stderr
+    if not os.isatty(2):  # under the test run's capture (or in CI) stderr is no terminal: no bars
+        assert terminal_stream() is None
