@@ -54,7 +54,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(collector, "mieb-results")
     if not settings.models:
         return
-    _register_progress(config, settings)
     _open_baseline(config, settings)
     _check_models(settings.models, trust_remote_code=settings.trust_remote_code)
     _check_datasets_dir(settings.datasets_dir)
@@ -63,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
+    _register_progress(config, settings)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
