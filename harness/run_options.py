@@ -9,9 +9,11 @@
 and an ``example`` (command-line words giving it a non-default value), and name it in the options
 table of ``docs/usage.md``; ``tests/test_run_options.py`` then proves it reaches every door: pytest,
 ``mieb run --help``, ``mieb run`` -> pytest, ``Settings``, Ray workers when it travels, and the page.
-Code reads it as ``Settings.<name>`` (the plugin's ``mieb_settings`` fixture, ``settings_key``). A value is parsed and checked by the row's ``type`` (a function raising
-``argparse.ArgumentTypeError``), so a bad value is one usage error before any case runs, whichever
-door it came through, environment-variable defaults included.
+Code reads it as ``Settings.<name>`` (the plugin's ``mieb_settings`` fixture, ``settings_key``).
+
+A value is parsed and checked by the row's ``type`` (a function raising ``argparse.ArgumentTypeError``),
+so a bad value is one usage error before any case runs, whichever door it came through,
+environment-variable defaults included.
 """
 
 from __future__ import annotations
