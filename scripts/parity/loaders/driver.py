@@ -1,6 +1,6 @@
 """Loader parity: every task's evaluation inputs as mieb reads them vs as the reference's own loader does.
 
-    python scripts/parity/loaders/driver.py --mteb1 PYTHON [--mteb-git DIR] [--work DIR] [--table FILE] [--page MD]
+    python scripts/parity/loaders/driver.py --mteb1 PYTHON [--mteb-git DIR] [--work DIR] [--table FILE] [--docs]
 
 For each task (the 132 MIEB tasks), a tiny snapshot of its dataset is written in the layout of the
 revision it pins (``snapshots.py``); mieb's views read it (``ours.py``, this interpreter) and so does
@@ -11,12 +11,12 @@ prompts, image order, and the dataset path and revision the reference asks for a
 Tasks pinned by the pre-release MIEB code are run with that code's loader, read from a git clone of
 mteb (``--mteb-git``, env ``MIEB_MTEB_GIT``); without it they are reported as not proven.
 
-Writes ``WORK/loader_parity.json`` and a markdown table (``--table``; ``--page docs/data.md`` replaces
-the table between the loader-parity markers of that page). The table says, per task, which reference
-loader it was compared with (the five loading-script sources: mteb 2.26.24's loader of the parquet copy,
-not the script behind the published scores) and who chose the pinned revision: the reference, or
-mieb where the reference's loader asked for none (mteb 1.x's BEIR layout; the content fingerprint is
-then the proof). Exit status 1 when a task that was compared differs.
+Writes ``WORK/loader_parity.json`` and a markdown table (``--table``; ``--docs`` replaces the table
+between the markers in docs/datasets.md). The table says, per task, which reference loader it was
+compared with (the five loading-script sources: mteb 2.26.24's loader of the parquet copy, not the
+script behind the published scores) and who chose the pinned revision: the reference, or mieb where
+the reference's loader asked for none (mteb 1.x's BEIR layout; the content fingerprint is then the
+proof). Exit status 1 when a task that was compared differs.
 """
 
 from __future__ import annotations
@@ -52,9 +52,9 @@ PRERELEASE = {
 }
 # The pre-release label files behind the published zero-shot prompts (1.39.7's end with a newline).
 LABEL_FILES = ("088d1540ecae1afe032f4cff996cff2b0435a2a5", "mteb/tasks/Image/ZeroshotClassification/eng/templates")
-DOCS_PAGE = "docs/data.md"  # the documentation page that shows the table
-README_BEGIN = "<!-- loader-parity:begin -->"
-README_END = "<!-- loader-parity:end -->"
+TABLE_PAGE = REPO / "docs" / "datasets.md"  # the page whose parity table ``--docs`` rewrites
+TABLE_BEGIN = "<!-- loader-parity:begin -->"
+TABLE_END = "<!-- loader-parity:end -->"
 
 
 def mieb_tasks() -> list[TaskSpec]:
@@ -186,13 +186,7 @@ def main() -> int:
     parser.add_argument("--work", default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--tasks", nargs="*", help="only these tasks")
     parser.add_argument("--table", default=None, help="write the markdown table here")
-    parser.add_argument(
-        "--page",
-        action="append",
-        default=[],
-        help="replace the table between the loader-parity markers of this markdown page (repeatable), "
-        f"e.g. {DOCS_PAGE}",
-    )
+    parser.add_argument("--docs", action="store_true", help="replace the table in docs/datasets.md")
     args = parser.parse_args()
     if not args.mteb1:
         parser.error("--mteb1 (or env MIEB_MTEB1_PYTHON) is required: a python with mteb 1.39.7")
@@ -273,8 +267,8 @@ def main() -> int:
     table = markdown_table(tasks, rows)
     if args.table:
         Path(args.table).write_text(table)
-    for page in args.page or []:
-        replace_table(Path(page), table)
+    if args.docs:
+        replace_docs_table(table)
     counts: dict[str, int] = {}
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -389,12 +383,12 @@ def markdown_table(tasks: list[TaskSpec], rows: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_table(page: Path, table: str) -> None:
-    """Replace the table between the loader-parity markers of a markdown page (atomically)."""
+def replace_docs_table(table: str, page: Path = TABLE_PAGE) -> None:
+    """Replace the table between the loader-parity markers of ``page`` (atomically)."""
     text = page.read_text()
-    if README_BEGIN not in text or README_END not in text:
-        raise SystemExit(f"{page} has no {README_BEGIN} ... {README_END} markers to write the table between")
-    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise SystemExit(f"{page} has no {TABLE_BEGIN} ... {TABLE_END} markers to write the table between")
+    start, end = text.index(TABLE_BEGIN) + len(TABLE_BEGIN), text.index(TABLE_END)
     tmp = page.with_name(page.name + ".tmp")
     tmp.write_text(text[:start] + "\n" + table + text[end:])
     os.replace(tmp, page)
