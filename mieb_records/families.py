@@ -31,7 +31,9 @@ LAYOUTS: Mapping[str, str] = MappingProxyType(
         "xflickrco": "retrieval",
         "cvbench": "retrieval",
         "hateful_memes": "retrieval",
+        "hateful_memes_dedup": "retrieval",
         "memotion": "retrieval",
+        "memotion_text_filter": "retrieval",
         "scimmir": "retrieval",
         "sts": "image_pairs",  # rendered sentence pairs and a 0-5 score
         "image_text_pairs": "samples",  # one row per sample, image and text columns

@@ -45,15 +45,18 @@ ROOMS: Mapping[str, frozenset[str]] = {
     "offline": _LEAVES | {"mieb_tasks", "catalogue", "data"},
     "pipelines": _LEAVES | {"catalogue", "data", "encode", "evaluators"},
     "runner": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "pipelines", "results"},
+    # the one table of run options, which every door derives its options from
+    "run_options": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "gating"},
     # the doors, on top
     "distributed": _LEAVES
-    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "offline", "runner"},
+    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "offline", "runner", "run_options"},
     "plugin": _LEAVES
-    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "runner", "distributed"},
+    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "runner", "run_options"}
+    | {"distributed"},
     "api": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "results", "gating", "runner"},
     "cli": _LEAVES
     | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "offline", "runner", "plugin"}
-    | {"distributed", "api"},
+    | {"distributed", "api", "run_options"},
     "harness": frozenset({"api", "catalogue"}),
 }
 TOP_ROOMS = frozenset({"distributed", "plugin", "api", "cli", "harness"})
