@@ -20,7 +20,7 @@ import numpy as np
 from harness.catalogue.queries import TaskSpec
 from harness.data import retrieval_v1
 from harness.data.hub import DatasetInvalid, DataSource
-from harness.data.reading import _images, column, finish_retrieval, qrels_dict
+from harness.data.reading import column, finish_retrieval, image_column, qrels_dict
 from harness.data.records import ImagePairs, ImageSource, LabeledImages, PairSamples, RetrievalData, Side
 
 
@@ -59,7 +59,7 @@ def _labeled_split(source: DataSource, task: TaskSpec, split: str) -> tuple[Imag
     if split == task.train_split and task.drop_train_rows:
         drop = set(task.drop_train_rows)
         dataset = dataset.select([i for i in range(len(dataset)) if i not in drop])
-    images = _images(source, task, dataset, task.dataset_config, split, task.input_column)
+    images = image_column(source, task, dataset, task.dataset_config, split, task.input_column)
     if split == task.train_split and task.drop_train_rows:
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
     return images, dataset
@@ -130,7 +130,7 @@ def _side(
             texts = [
                 f"{title} {text}".strip() if title else text for title, text in zip(title_values, texts, strict=True)
             ]
-    images = _images(source, task, dataset, config, split, "image") if "image" in modalities else None
+    images = image_column(source, task, dataset, config, split, "image") if "image" in modalities else None
     return Side(ids, texts, images)
 
 
@@ -147,7 +147,7 @@ def vidore(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retri
     )
     corpus = Side(
         [f"corpus-{split}-{c}" for c in column(corpus_ds, "corpus-id")],
-        images=_images(source, task, corpus_ds, "corpus", split, "image"),
+        images=image_column(source, task, corpus_ds, "corpus", split, "image"),
     )
     qrels = qrels_dict(
         [f"query-{split}-{q}" for q in column(qrels_ds, "query-id")],
@@ -161,7 +161,7 @@ def captions_per_language(source: DataSource, task: TaskSpec, split: str, subset
     """XM3600 / WIT layout: one split per language; rows hold an image and its list of captions."""
     dataset = source.load(task.dataset, subset)
     image_ids = [str(i) for i in column(dataset, "image_id")]
-    corpus = Side([f"corpus-{i}" for i in image_ids], images=_images(source, task, dataset, None, subset, "image"))
+    corpus = Side([f"corpus-{i}" for i in image_ids], images=image_column(source, task, dataset, None, subset, "image"))
     query_ids, texts, qrels = [], [], {}
     for image_id, captions in zip(image_ids, column(dataset, "captions"), strict=True):
         for k, caption in enumerate(captions):
@@ -188,7 +188,7 @@ def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
         for j, choice in enumerate(choices):
             cid = corpus_index.setdefault(choice, f"corpus-{split}-{len(corpus_index)}")
             qrels[qid][cid] = max(qrels[qid].get(cid, 0), int(j == correct))
-    queries = Side(query_ids, questions, _images(source, task, dataset, task.name, split, "image"))
+    queries = Side(query_ids, questions, image_column(source, task, dataset, task.name, split, "image"))
     corpus = Side(list(corpus_index.values()), list(corpus_index))
     return finish_retrieval(queries, corpus, qrels, task)
 
@@ -213,8 +213,8 @@ def image_pairs(source: DataSource, task: TaskSpec, split: str, subset: str) -> 
     config = None if subset == "default" else subset
     dataset = source.load(task.dataset, split, config)
     return ImagePairs(
-        _images(source, task, dataset, config, split, "sentence1"),
-        _images(source, task, dataset, config, split, "sentence2"),
+        image_column(source, task, dataset, config, split, "sentence1"),
+        image_column(source, task, dataset, config, split, "sentence2"),
         np.asarray(column(dataset, "score"), dtype=np.float64),
     )
 
@@ -223,7 +223,7 @@ def pair_samples(source: DataSource, task: TaskSpec, split: str, subset: str) ->
     """One row per sample, one image per image column and one text per text column."""
     split_to_read = _resolve_split(source, task, split, None)
     dataset = source.load(task.dataset, split_to_read)
-    images = [_images(source, task, dataset, None, split_to_read, c) for c in task.image_columns]
+    images = [image_column(source, task, dataset, None, split_to_read, c) for c in task.image_columns]
     texts = [[str(t) for t in column(dataset, c)] for c in task.text_columns]
     return PairSamples(images, texts)
 
@@ -254,7 +254,7 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     texts = [str(t) for t in column(queries, "text")]
     kept = [i for i, q in enumerate(query_ids) if q in correct and len(wrong.get(q, ())) >= 9]
     rows = [[correct[query_ids[i]], *wrong[query_ids[i]][:9]] for i in kept]
-    base = _images(source, task, corpus, "corpus", "corpus", "image")
+    base = image_column(source, task, corpus, "corpus", "corpus", "image")
     images = [base.select([r[j] for r in rows]) for j in range(10)]
     return PairSamples(images, [[texts[i] for i in kept]])
 
