@@ -102,6 +102,10 @@ def load_unsupported(meta: ModelMeta, **_: Any) -> TorchEncoder:
     )
 
 
+# Read by ``mieb_models.registry.why_cannot_run``: such models are listed as such and never loaded.
+load_unsupported.cannot_run = "no wrapper loads it yet (its metadata is registered to compare published results)"
+
+
 def _siglip(
     name: str, revision: str, dim: int, params: int, max_tokens: int = 64, aliases: tuple[str, ...] = ()
 ) -> ModelMeta:

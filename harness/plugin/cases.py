@@ -20,10 +20,14 @@ def test_task(
     from harness.data.sources import task_for_source
     from harness.encode.checks import ModelError
     from harness.gating.references import compare, reference_cells
+    from harness.plugin.model_loads import ModelLoadFailed
     from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
+    from mieb_models.registry import why_cannot_run
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
     meta = mieb_model_meta
+    if meta is not None and (reason := why_cannot_run(meta)):
+        pytest.skip(f"{meta.name} cannot run: {reason}")
     selection = mieb_settings.selection
     subsets = list(selection.subsets_of(mieb_task)) if selection.is_partial(mieb_task) else None
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
@@ -43,7 +47,10 @@ def test_task(
         # finished work is reported without loading the model
         outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets)
     if outcome is None:
-        engine = request.getfixturevalue("mieb_engine")
+        try:
+            engine = request.getfixturevalue("mieb_engine")
+        except ModelLoadFailed as failed:
+            failed.report(request.node.nodeid)
         meta = engine.model.meta
         source = DataSource.from_env(
             mieb_settings.datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data

@@ -40,6 +40,7 @@ class Settings:
     ray_cpus: int | None = None
     # False: tasks run without checking their data against the reference's counts (--no-verify-data).
     verify_data: bool = True
+    model_revision: str | None = None  # --model-revision: the hub revision of every --model
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -50,8 +51,14 @@ def add_options(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="model to benchmark (repeatable): registry name, alias (clip), local checkpoint "
-        "directory, or package.module:factory",
+        help="model to benchmark (repeatable): registry name, alias (clip), any hub id (myorg/my-clip, "
+        "recognised by its files), local checkpoint directory, or package.module:factory",
+    )
+    group.addoption(
+        "--model-revision",
+        default=None,
+        metavar="REV",
+        help="hub branch, tag or commit of the --model(s) (default: the registry's pin, else the main branch)",
     )
     group.addoption(
         "--datasets-dir",
@@ -215,6 +222,7 @@ def settings_from(option: object) -> Settings:
         ray=option.ray,
         ray_cpus=option.ray_cpus,
         verify_data=not option.no_verify_data,
+        model_revision=option.model_revision,
     )
 
 

@@ -1,0 +1,150 @@
+"""Hub ids outside the registry, resolved offline through a local HF cache in the hub's real layout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.catalogue.queries import UnknownNameError
+from mieb_models.hub_models import UnrecognisedModel
+from mieb_models.load_errors import ModelUnavailable
+from mieb_models.registry import RemoteCodeRefused, get_model_meta, load_model
+
+COMMIT = "a" * 40
+OTHER_COMMIT = "b" * 40
+
+
+def put_in_hub_cache(cache: Path, repo_id: str, folder: Path, commit: str = COMMIT, ref: str | None = "main") -> None:
+    """Files of ``folder`` as the hub cache holds a download: blobs by hash, snapshot symlinks, refs."""
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(data)
+        link = repo / "snapshots" / commit / file.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(os.path.relpath(blob, link.parent))
+    if ref:
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / ref).write_text(commit)
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty HF cache (HF_HUB_CACHE) with the hub switched off, as on a machine with no network."""
+    from huggingface_hub import constants
+
+    from mieb_models import hub_models
+
+    cache = tmp_path / "hub"
+    cache.mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    hub_models._hub_meta.cache_clear()
+    yield cache
+    hub_models._hub_meta.cache_clear()
+
+
+def _embed(encoder, images) -> tuple:
+    import torch
+
+    from mieb_models.base import to_numpy
+
+    batch = torch.stack([encoder.preprocess(image) for image in images])
+    image_embeddings = to_numpy(encoder.encode_images(batch))
+    texts = to_numpy(encoder.encode_texts(["a cat", "a dog"])) if "text" in encoder.meta.modalities else None
+    return image_embeddings, texts
+
+
+@pytest.mark.parametrize(
+    ("fixture", "framework", "architecture", "modalities"),
+    [
+        ("clip_dir", "transformers", "CLIPModel", ("image", "text")),
+        ("siglip_dir", "transformers", "SiglipModel", ("image", "text")),
+        ("open_clip_dir", "open_clip", "open_clip", ("image", "text")),
+        ("dinov2_dir", "transformers", "Dinov2Model", ("image",)),
+    ],
+)
+def test_a_hub_id_loads_by_what_its_repository_holds(
+    request, hub_cache, images, fixture, framework, architecture, modalities
+):
+    import numpy as np
+
+    folder = request.getfixturevalue(fixture)
+    put_in_hub_cache(hub_cache, "myorg/my-finetune", folder)
+    meta = get_model_meta("myorg/my-finetune")
+    assert (meta.name, meta.revision, meta.framework) == ("myorg/my-finetune", COMMIT, framework)
+    assert (meta.architecture, meta.modalities) == (architecture, modalities)
+    from_hub = _embed(load_model("myorg/my-finetune", device="cpu"), images)
+    from_folder = _embed(load_model(str(folder), device="cpu"), images)  # the same weights, read locally
+    for hub_side, local_side in zip(from_hub, from_folder, strict=True):
+        if local_side is None:
+            assert hub_side is None
+        else:
+            np.testing.assert_array_equal(hub_side, local_side)
+
+
+def test_model_revision_picks_another_commit(hub_cache, clip_dir, siglip_dir):
+    put_in_hub_cache(hub_cache, "myorg/model", clip_dir, COMMIT)
+    put_in_hub_cache(hub_cache, "myorg/model", siglip_dir, OTHER_COMMIT, ref="v2")
+    assert get_model_meta("myorg/model").revision == COMMIT
+    at_tag = get_model_meta("myorg/model", revision="v2")
+    assert (at_tag.revision, at_tag.architecture) == (OTHER_COMMIT, "SiglipModel")
+    assert get_model_meta("myorg/model", revision=OTHER_COMMIT).revision == OTHER_COMMIT
+    with pytest.raises(ModelUnavailable, match="myorg/model"):
+        get_model_meta("myorg/model", revision="c" * 40)
+
+
+def test_registry_entries_take_a_revision_and_local_models_refuse_one(clip_dir):
+    assert get_model_meta("clip", revision="main").revision == "main"
+    with pytest.raises(ValueError, match="hub models only"):
+        get_model_meta(str(clip_dir), revision="main")
+
+
+def test_a_repository_without_a_model_config_says_what_it_holds(hub_cache, tmp_path):
+    readme_only = tmp_path / "readme-only"
+    readme_only.mkdir()
+    (readme_only / "README.md").write_text("# nothing here\n")
+    put_in_hub_cache(hub_cache, "myorg/readme-only", readme_only)
+    with pytest.raises(UnrecognisedModel, match=r"myorg/readme-only holds neither config.json .* it has: README.md"):
+        get_model_meta("myorg/readme-only")
+
+    text_only = tmp_path / "text-only"
+    text_only.mkdir()
+    (text_only / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
+    put_in_hub_cache(hub_cache, "myorg/text-only", text_only)
+    with pytest.raises(UnrecognisedModel, match=r"myorg/text-only.*type 'bert'.*BertModel"):
+        get_model_meta("myorg/text-only")
+
+
+def test_remote_code_is_run_only_when_asked(hub_cache, clip_dir, tmp_path):
+    folder = tmp_path / "remote"
+    shutil.copytree(clip_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "auto_map": {"AutoModel": "modeling.MyModel"}}))
+    put_in_hub_cache(hub_cache, "myorg/remote", folder)
+    assert get_model_meta("myorg/remote").needs_remote_code
+    with pytest.raises(RemoteCodeRefused, match="--trust-remote-code"):
+        load_model("myorg/remote", device="cpu")
+
+
+def test_a_model_not_in_the_cache_is_one_clear_message(hub_cache):
+    with pytest.raises(ModelUnavailable) as err:
+        get_model_meta("myorg/never-downloaded")
+    message = str(err.value)
+    assert "myorg/never-downloaded" in message and "HF_HUB_OFFLINE=1" in message
+    assert "mieb download -m myorg/never-downloaded" in message and "Traceback" not in message
+
+
+def test_a_typo_of_a_registry_name_still_suggests_it(hub_cache):
+    with pytest.raises(UnknownNameError) as err:
+        get_model_meta("google/siglip-base-patch16-244")
+    assert "google/siglip-base-patch16-224" in err.value.close_matches
+    assert "not in the local HF cache" in str(err.value)
