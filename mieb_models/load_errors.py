@@ -12,6 +12,10 @@ from collections.abc import Iterator
 DOWNLOAD_HINT = "Run `mieb download -m {model}` on a machine that reaches the hub (same HF_HOME), then retry"
 
 
+class RemoteCodeRefused(RuntimeError):
+    """A model needs ``trust_remote_code`` and the user did not allow it."""
+
+
 class ModelUnavailable(RuntimeError):
     """A model cannot be loaded; ``str()`` names the model, the cause and the remedy."""
 
@@ -47,7 +51,6 @@ def explain(model: str, error: BaseException, revision: str | None = None) -> Mo
     )
 
     from mieb_models.offline_assets import AssetMissing
-    from mieb_models.registry import RemoteCodeRefused
 
     for err in _chain(error):
         if isinstance(err, ModelUnavailable):

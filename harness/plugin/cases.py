@@ -20,8 +20,10 @@ def test_task(
     from harness.data.sources import task_for_source
     from harness.encode.checks import ModelError
     from harness.gating.references import compare, reference_cells
+    from harness.offline.build import datasets_dir_for
     from harness.plugin.model_loads import ModelLoadFailed
     from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
+    from mieb_models.offline_assets import AssetMissing
     from mieb_models.registry import why_cannot_run
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
@@ -52,9 +54,11 @@ def test_task(
         except ModelLoadFailed as failed:
             failed.report(request.node.nodeid)
         meta = engine.model.meta
-        source = DataSource.from_env(
-            mieb_settings.datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data
-        )
+        try:  # an offline task finds (or builds) its dataset without --datasets-dir
+            datasets_dir = datasets_dir_for(mieb_task, mieb_settings.datasets_dir)
+        except AssetMissing as err:
+            raise pytest.fail.Exception(str(err), pytrace=False) from None
+        source = DataSource.from_env(datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data)
         try:
             outcome = run_task(
                 mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets
