@@ -88,7 +88,7 @@ def load_jina_clip(
 ) -> JinaCLIPEncoder:
     """Loader for jina-clip; runs the repository's code, so only with ``trust_remote_code``."""
     if not trust_remote_code:
-        from mieb_models.registry import RemoteCodeRefused
+        from mieb_models.load_errors import RemoteCodeRefused
 
         raise RemoteCodeRefused(f"{meta.name} runs code from its repository; pass --trust-remote-code")
     return JinaCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
