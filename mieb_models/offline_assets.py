@@ -1,4 +1,4 @@
-"""Where the installed offline assets live (``scripts/install_offline_assets.sh`` installs them).
+"""Where the installed offline assets live (``mieb setup`` installs them).
 
 Each locator returns a path or raises ``AssetMissing`` naming the package and the install command.
 """

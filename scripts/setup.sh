@@ -16,6 +16,6 @@ fi
 # pyproject.toml declares torch/torchvision as ranges; constraints.txt pins the versions we test.
 "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev,ray]" \
   || { echo "mieb setup: installing the project into $VENV failed (see pip's message above)" >&2; exit 1; }
-PYTHON="$VENV/bin/python" bash scripts/install_offline_assets.sh
+"$VENV/bin/mieb" setup  # the offline assets (the installer ships in the package)
 touch "$VENV/.mieb-installed"
 echo "mieb setup: done"
