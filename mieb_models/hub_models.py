@@ -18,6 +18,7 @@ moving branch never mixes results of two commits. Nothing else is downloaded unt
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,16 @@ def _hub_meta(repo_id: str, revision: str | None) -> ModelMeta:
         embed_dim=config.get("projection_dim"),
         remote_code=bool(config.get("auto_map")),
     )
+
+
+def resolve_commit(repo_id: str, revision: str) -> str:
+    """The commit a branch or tag of ``repo_id`` points to (a full commit hash is its own answer)."""
+    if re.fullmatch(r"[0-9a-f]{40}", revision):
+        return revision
+    found = _fetch_config(repo_id, revision)
+    if found is None:
+        raise UnrecognisedModel(f"hub repository {repo_id}@{revision} holds no model config")
+    return found[1].parent.name
 
 
 def _fetch_config(repo_id: str, revision: str | None) -> tuple[str, Path] | None:
@@ -186,4 +197,4 @@ def _meta(
     )
 
 
-__all__ = ["ModelUnavailable", "UnrecognisedModel", "hub_meta", "is_hub_id"]
+__all__ = ["ModelUnavailable", "UnrecognisedModel", "hub_meta", "is_hub_id", "resolve_commit"]

@@ -145,8 +145,14 @@ def _hub_model_meta(spec: str, revision: str | None, known: list[str]) -> ModelM
 
 def _registered_at_revision(meta: ModelMeta, revision: str) -> ModelMeta:
     if meta.framework not in {"transformers", "open_clip"} or meta.loader_kwargs.get("pretrained"):
-        raise ValueError(f"{meta.name} is not loaded from its own hub repository: it has no revision to choose")
-    return meta.with_revision(revision)
+        raise ValueError(
+            f"{meta.name} is not loaded from its own hub repository: a revision applies to hub models only"
+        )
+    if revision == meta.revision:
+        return meta
+    from mieb_models.hub_models import resolve_commit
+
+    return meta.with_revision(resolve_commit(meta.name, revision))  # results are keyed by a commit, not a branch
 
 
 def _local_meta(path: Path) -> ModelMeta:

@@ -82,10 +82,14 @@ def test_model_revision_picks_another_commit(hub_cache, clip_dir, siglip_dir):
         get_model_meta("myorg/model", revision="c" * 40)
 
 
-def test_registry_entries_take_a_revision_and_local_models_refuse_one(clip_dir):
-    assert get_model_meta("clip", revision="main").revision == "main"
+def test_registry_entries_take_a_revision_resolved_to_its_commit_and_local_models_refuse_one(hub_cache, clip_dir):
+    put_in_hub_cache(hub_cache, "openai/clip-vit-base-patch16", clip_dir, COMMIT, ref="v2")
+    assert get_model_meta("clip", revision="v2").revision == COMMIT  # results are keyed by the commit
+    assert get_model_meta("clip", revision=OTHER_COMMIT).revision == OTHER_COMMIT
     with pytest.raises(ValueError, match="hub models only"):
         get_model_meta(str(clip_dir), revision="main")
+    with pytest.raises(ValueError, match="hub models only"):
+        get_model_meta("offline-clip", revision="main")
 
 
 def test_a_repository_without_a_model_config_says_what_it_holds(hub_cache, tmp_path):
