@@ -54,8 +54,15 @@ def load_once(config: pytest.Config, key: tuple, load: Callable[[], Any], model:
     try:
         return load()
     except Exception as err:
-        failures[key] = ModelLoadFailed(model, err)
+        failures[key] = ModelLoadFailed(_full_name(model), err)
         raise failures[key] from err
+
+
+def _full_name(spec: str) -> str:
+    """A registry alias as the model's full name (what `mieb download -m` and the hub know)."""
+    from mieb_models.registry import list_models
+
+    return next((m.name for m in list_models() if spec in m.aliases), spec)
 
 
 def meta_or_none(name: str, revision: str | None) -> Any:
