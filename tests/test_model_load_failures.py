@@ -69,3 +69,14 @@ def test_a_model_that_cannot_run_is_skipped_with_the_reason_never_loaded(pyteste
     result = _run(pytester, tmp_path, "royokong/e5-v")
     result.assert_outcomes(skipped=3)
     result.stdout.fnmatch_lines(["SKIPPED [[]3[]] *royokong/e5-v cannot run: no wrapper loads it yet*"])
+
+
+def test_model_revision_reaches_the_models_and_is_refused_for_local_ones(pytester: pytest.Pytester, tiny_clip_dir):
+    commit = "0" * 40
+    pinned = pytester.runpytest("--co", "-q", "--model", "clip", "--model-revision", commit, "--task", "CIFAR10")
+    pinned.stdout.fnmatch_lines(["*1/* tests collected*"])
+    local = pytester.runpytest("--co", "-q", "--model", str(tiny_clip_dir), "--model-revision", "main")
+    local.stderr.fnmatch_lines(
+        ["*--model *: * is not a hub model: a revision (--model-revision) applies to hub models only*"]
+    )
+    assert local.ret == pytest.ExitCode.USAGE_ERROR
