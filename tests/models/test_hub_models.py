@@ -132,3 +132,56 @@ def test_a_typo_of_a_registry_name_still_suggests_it(hub_cache):
         get_model_meta("google/siglip-base-patch16-244")
     assert "google/siglip-base-patch16-224" in err.value.close_matches
     assert "not in the local HF cache" in str(err.value)
+
+
+def _chinese_clip(path: Path) -> Path:
+    """A tiny ChineseCLIPModel (BERT text tower, ViT image tower): a dual encoder outside the named families."""
+    import torch
+    from transformers import (
+        BertTokenizer,
+        ChineseCLIPConfig,
+        ChineseCLIPImageProcessor,
+        ChineseCLIPModel,
+        ChineseCLIPProcessor,
+    )
+
+    path.mkdir()
+    (path / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "cat", "dog"]) + "\n")
+    text = dict(vocab_size=8, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+    vision = dict(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, image_size=32, patch_size=8
+    )
+    torch.manual_seed(0)
+    ChineseCLIPModel(ChineseCLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(path)
+    processor = ChineseCLIPProcessor(
+        image_processor=ChineseCLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+        tokenizer=BertTokenizer(str(path / "vocab.txt"), model_max_length=16),
+    )
+    processor.save_pretrained(path)
+    return path
+
+
+def _resnet(path: Path) -> Path:
+    """A tiny ResNetModel: a convolutional image backbone (4-D hidden states, pooled output)."""
+    import torch
+    from transformers import ConvNextImageProcessor, ResNetConfig, ResNetModel
+
+    torch.manual_seed(0)
+    ResNetModel(ResNetConfig(embedding_size=8, hidden_sizes=[8, 16], depths=[1, 1])).save_pretrained(path)
+    ConvNextImageProcessor(size={"shortest_edge": 32}, crop_pct=1.0).save_pretrained(path)
+    return path
+
+
+def test_other_dual_encoders_and_convolutional_backbones_load_generically(hub_cache, tmp_path, images):
+    import numpy as np
+
+    put_in_hub_cache(hub_cache, "myorg/cn-clip", _chinese_clip(tmp_path / "cn-clip"))
+    put_in_hub_cache(hub_cache, "myorg/resnet", _resnet(tmp_path / "resnet"))
+    dual = get_model_meta("myorg/cn-clip")
+    assert (dual.architecture, dual.modalities, dual.embed_dim) == ("ChineseCLIPModel", ("image", "text"), 16)
+    image_embeddings, text_embeddings = _embed(load_model("myorg/cn-clip", device="cpu"), images)
+    assert image_embeddings.shape == (5, 16) and text_embeddings.shape == (2, 16)
+    backbone = get_model_meta("myorg/resnet")
+    assert (backbone.architecture, backbone.modalities) == ("ResNetModel", ("image",))
+    pooled, none = _embed(load_model("myorg/resnet", device="cpu"), images)
+    assert none is None and pooled.shape == (5, 16) and np.isfinite(pooled).all()
