@@ -55,8 +55,8 @@ def download_model(spec: str, revision: str | None = None) -> Fetched:
 
 def _here(err: ModelUnavailable) -> ModelUnavailable:
     """The reason, with a remedy that fits this command (it is the `mieb download` others point to)."""
-    if err.remedy.startswith("Run `mieb download"):
-        return ModelUnavailable(err.model, err.cause, NEEDS_HUB)
+    if err.kind == "not-cached":
+        return ModelUnavailable(err.model, err.cause, NEEDS_HUB, err.kind)
     return err
 
 

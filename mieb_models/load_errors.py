@@ -19,9 +19,9 @@ class RemoteCodeRefused(RuntimeError):
 class ModelUnavailable(RuntimeError):
     """A model cannot be loaded; ``str()`` names the model, the cause and the remedy."""
 
-    def __init__(self, model: str, cause: str, remedy: str):
+    def __init__(self, model: str, cause: str, remedy: str, kind: str = "other"):
         super().__init__(f"model {model} cannot be loaded: {cause}. {remedy}")
-        self.model, self.cause, self.remedy = model, cause, remedy
+        self.model, self.cause, self.remedy, self.kind = model, cause, remedy, kind
 
 
 def hub_offline() -> bool:
@@ -60,23 +60,29 @@ def explain(model: str, error: BaseException, revision: str | None = None) -> Mo
                 model,
                 "its hub repository is gated (access must be granted)",
                 f"Accept its terms at https://huggingface.co/{model} and log in (`hf auth login` or HF_TOKEN)",
+                "gated",
             )
         if isinstance(err, RepositoryNotFoundError):
             return ModelUnavailable(
                 model,
                 "no such repository on the hub (or it is private)",
                 "Check the name (`mieb list models`); for a private repository log in (`hf auth login` or HF_TOKEN)",
+                "no-repository",
             )
         if isinstance(err, RevisionNotFoundError):
             return ModelUnavailable(
                 model,
                 f"its repository has no revision {revision!r}" if revision else "its repository lacks that revision",
                 "Pass a branch, tag or commit the repository has (--model-revision)",
+                "no-revision",
             )
         if isinstance(err, LocalEntryNotFoundError | OfflineModeIsEnabled):
             where = "the hub is switched off (HF_HUB_OFFLINE=1)" if hub_offline() else "the hub is not reachable"
             return ModelUnavailable(
-                model, f"{where} and its files are not in the local HF cache", DOWNLOAD_HINT.format(model=model)
+                model,
+                f"{where} and its files are not in the local HF cache",
+                DOWNLOAD_HINT.format(model=model),
+                "not-cached",
             )
         if isinstance(err, RemoteCodeRefused):
             return ModelUnavailable(model, "it runs code from its repository", "Pass --trust-remote-code to allow it")

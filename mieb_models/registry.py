@@ -137,7 +137,7 @@ def _hub_model_meta(spec: str, revision: str | None, known: list[str]) -> ModelM
         return hub_meta(spec, revision)
     except ModelUnavailable as err:
         unknown = UnknownNameError("model", spec, known)
-        if not unknown.close_matches:
+        if err.kind not in {"no-repository", "not-cached"} or not unknown.close_matches:
             raise
         unknown.args = (f"{unknown.args[0]} As a hub repository: {err.cause}.",)
         raise unknown from None

@@ -185,3 +185,33 @@ def test_other_dual_encoders_and_convolutional_backbones_load_generically(hub_ca
     assert (backbone.architecture, backbone.modalities) == ("ResNetModel", ("image",))
     pooled, none = _embed(load_model("myorg/resnet", device="cpu"), images)
     assert none is None and pooled.shape == (5, 16) and np.isfinite(pooled).all()
+
+
+def test_each_hub_error_is_explained_with_its_cause_and_remedy():
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+
+    from mieb_models.load_errors import explain
+
+    def wrapped(error: Exception) -> Exception:  # transformers re-raises hub errors as OSError
+        try:
+            try:
+                raise error
+            except Exception as inner:
+                raise OSError("We couldn't load the model") from inner
+        except OSError as outer:
+            return outer
+
+    gated = explain("org/m", wrapped(GatedRepoError("401 gated", response=_response(401))))
+    assert gated.kind == "gated" and "Accept its terms at https://huggingface.co/org/m" in str(gated)
+    missing = explain("org/m", RepositoryNotFoundError("404", response=_response(404)))
+    assert missing.kind == "no-repository" and "no such repository" in str(missing)
+    revision = explain("org/m", RevisionNotFoundError("404", response=_response(404)), "v9")
+    assert revision.kind == "no-revision" and "no revision 'v9'" in str(revision)
+    assert explain("org/m", RemoteCodeRefused("x")).remedy == "Pass --trust-remote-code to allow it"
+    assert explain("org/m", ValueError("something else")) is None
+
+
+def _response(status: int):
+    import httpx2 as httpx  # the HTTP client huggingface_hub builds its errors on
+
+    return httpx.Response(status, request=httpx.Request("GET", "https://huggingface.co/org/m"))
