@@ -136,6 +136,8 @@ def _hub_model_meta(spec: str, revision: str | None, known: list[str]) -> ModelM
     try:
         return hub_meta(spec, revision)
     except ModelUnavailable as err:
+        if Path(spec).parent.is_dir():  # ``checkpoints/run1`` beside an existing ``checkpoints/``: a path typo
+            raise ValueError(f"{spec}: no such directory (and as a hub repository: {err.cause})") from None
         unknown = UnknownNameError("model", spec, known)
         if err.kind not in {"no-repository", "not-cached"} or not unknown.close_matches:
             raise

@@ -127,6 +127,13 @@ def test_a_model_not_in_the_cache_is_one_clear_message(hub_cache):
     assert "mieb download -m myorg/never-downloaded" in message and "Traceback" not in message
 
 
+def test_a_missing_local_folder_is_not_mistaken_for_a_hub_model(hub_cache, tmp_path, monkeypatch):
+    (tmp_path / "checkpoints").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="checkpoints/run1: no such directory"):
+        get_model_meta("checkpoints/run1")
+
+
 def test_a_typo_of_a_registry_name_still_suggests_it(hub_cache):
     with pytest.raises(UnknownNameError) as err:
         get_model_meta("google/siglip-base-patch16-244")
