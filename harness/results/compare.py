@@ -29,7 +29,6 @@ from harness.gating.significance import Correction, PairedComparison, adjust_pva
 from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
 from harness.results.leaderboard import select_revisions
 
-
 SCORE_MATCH = 1e-6  # float32 metrics stored in JSON vs recomputed in float64
 
 
