@@ -21,6 +21,7 @@ from harness.results.outcomes import ItemOutcomes
 
 DEFAULT_MIN_EFFECT = 0.005
 DEFAULT_ALPHA = 0.05
+SCORE_MATCH = 1e-6  # float32 metrics stored in JSON vs the same recomputed in float64
 
 # (split, subset) -> the main metric's outcomes, or -> {metric: outcomes}; None when nothing is saved.
 Loaded = Mapping[tuple[str, str], "ItemOutcomes | Mapping[str, ItemOutcomes]"]
@@ -85,6 +86,20 @@ def compare_task(
     return TaskComparison(combine(parts))
 
 
+def reproduces(comparison: PairedComparison, base: float, candidate: float) -> bool:
+    """Whether the outcomes recompute the saved scores; outcomes of another run are never tested."""
+    return (
+        abs(comparison.base_score - base) <= SCORE_MATCH and abs(comparison.candidate_score - candidate) <= SCORE_MATCH
+    )
+
+
+def not_reproduced(comparison: PairedComparison) -> str:
+    return (
+        f"saved outcomes do not reproduce the result files' scores (outcomes give "
+        f"{comparison.base_score:.6f} and {comparison.candidate_score:.6f}); not tested"
+    )
+
+
 @dataclass(frozen=True)
 class Judgement:
     """What the significance gate says about one comparison."""
@@ -125,3 +140,67 @@ def judge(
     else:
         state = "within noise"
     return Judgement(state, state == "regression", f"{name}: {state}: {describe(c)}{rule}")
+
+
+def session_lines(rows: Sequence[Mapping], alpha: float, min_effect: float) -> list[str]:
+    """Holm across the session's significance-gated cases, for the terminal summary.
+
+    Each case was judged when it ran at alpha / m (Bonferroni over the m cases collected: the first,
+    strictest step of Holm, so the family-wise error is at most alpha). Holm's later steps can only
+    find more; the cases they would add are listed here, not failed retroactively.
+    """
+    from harness.gating.significance import adjust_pvalues
+
+    tested = [r for r in rows if r.get("p_value") is not None]
+    if not tested:
+        return []
+    adjusted = adjust_pvalues([r["p_value"] for r in tested], "holm")
+    lines = [f"significance gate: {len(tested)} case(s) paired item by item; Holm-adjusted p across them:"]
+    extra = []
+    for row, p in sorted(zip(tested, adjusted, strict=True), key=lambda pair: pair[1]):
+        low, high = (100 * v for v in row["ci"])
+        lines.append(
+            f"  {row['model']} {row['task']}: {row['gate']}: delta {100 * row['delta']:+.2f} points, "
+            f"95% CI [{low:+.2f}, {high:+.2f}], p={row['p_value']:.3g}, p_holm={p:.3g}, n={row['n_items']}"
+        )
+        if p <= alpha and row["delta"] < -min_effect and row["gate"] != "regression":
+            extra.append(row["task"])
+    if extra:
+        lines.append(f"  Holm (less strict than the per-case Bonferroni level) also flags: {', '.join(extra)}")
+    return lines
+
+
+@dataclass(frozen=True)
+class CaseGate:
+    """The significance gate's answer for one pytest case."""
+
+    state: str  # a Judgement state, or "no outcomes"
+    failed: bool
+    message: str
+    comparison: PairedComparison | None = None
+
+
+def gate_case(
+    name: str,
+    metric: str,
+    cells: Sequence[tuple[str, str]],
+    base_path: Path,
+    candidate_path: Path,
+    scores: tuple[float, float],
+    *,
+    n_cases: int,
+    alpha: float = DEFAULT_ALPHA,
+    min_effect: float = DEFAULT_MIN_EFFECT,
+    load: OutcomesLoader = saved_outcomes,
+) -> CaseGate:
+    """Judge one case against its baseline at the Bonferroni level alpha / n_cases."""
+    found = compare_task(metric, cells, base_path, candidate_path, load=load)
+    comparison, problem = found.comparison, found.problem
+    if comparison is not None and not reproduces(comparison, *scores):
+        comparison, problem = None, not_reproduced(comparison)
+    if comparison is None:
+        remedy = "the significance gate needs per-item outcomes on both sides (--gate tolerance gates without them)"
+        return CaseGate("no outcomes", True, f"{name}: {problem}; {remedy}")
+    rule = f"alpha {alpha:g} Bonferroni-corrected over {n_cases} case(s)"
+    verdict = judge(f"{name} {metric}", comparison, threshold=alpha / max(n_cases, 1), min_effect=min_effect, rule=rule)
+    return CaseGate(verdict.state, verdict.failed, verdict.message, comparison)

@@ -23,13 +23,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.catalogue.queries import TaskSpec, UnknownNameError, all_tasks, get_benchmark
-from harness.gating.paired_tasks import DEFAULT_ALPHA, OutcomesLoader, compare_task, saved_outcomes
+from harness.gating.paired_tasks import (
+    DEFAULT_ALPHA,
+    OutcomesLoader,
+    compare_task,
+    not_reproduced,
+    reproduces,
+    saved_outcomes,
+)
 from harness.gating.references import dataset_revision_matches, tolerance_for
 from harness.gating.significance import Correction, PairedComparison, adjust_pvalues, combine
 from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
 from harness.results.leaderboard import select_revisions
-
-SCORE_MATCH = 1e-6  # float32 metrics stored in JSON vs recomputed in float64
 
 
 @dataclass
@@ -223,22 +228,13 @@ def compare_folders(
                 task.main_score, _cells(task), b.path, c.path, load=load_outcomes, n_resamples=n_resamples
             )
             delta.paired, delta.significance = found.comparison, found.problem
-            if found.comparison is not None and not _reproduces(found.comparison, b_score, c_score):
-                delta.paired = None
-                delta.significance = (
-                    f"saved outcomes do not reproduce the result files' scores (outcomes give "
-                    f"{found.comparison.base_score:.6f} and {found.comparison.candidate_score:.6f}); not tested"
-                )
+            if found.comparison is not None and not reproduces(found.comparison, b_score, c_score):
+                delta.paired, delta.significance = None, not_reproduced(found.comparison)
         comparison.tasks.append(delta)
     if not comparison.tasks:
         raise ResultsFolderError(f"{base} and {candidate} share no task{' of ' + benchmark if benchmark else ''}")
     _correct(comparison)
     return comparison
-
-
-def _reproduces(paired: PairedComparison, base: float, candidate: float) -> bool:
-    """Outcomes that do not recompute the saved scores belong to another run: never test on them."""
-    return abs(paired.base_score - base) <= SCORE_MATCH and abs(paired.candidate_score - candidate) <= SCORE_MATCH
 
 
 def _cells(task: TaskSpec) -> list[tuple[str, str]]:
