@@ -116,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
         help="use this revision (of MODEL, or of every model) instead of the pinned/newest one; repeatable",
     )
     report.add_argument("--plot", metavar="FILE.png", help="also draw the per-type scores of the models side by side")
+    report.add_argument(
+        "--tiers",
+        action="store_true",
+        help="also group the models into tiers that paired tests on saved per-item outcomes cannot separate",
+    )
     report.set_defaults(handler=_report)
 
     compare = commands.add_parser(
@@ -280,6 +285,7 @@ def _revisions(values: list[str]) -> dict[str | None, str]:
 
 def _report(args: argparse.Namespace, _: list[str]) -> int:
     from harness.results.folders import ResultsFolderError
+    from harness.results.leaderboard import select_revisions
     from harness.results.report import leaderboard_lines, load_leaderboard
 
     try:
@@ -289,6 +295,15 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
         return 2
     for line in leaderboard_lines(board, args.format):
         print(line)
+    if args.tiers:
+        from harness.catalogue.queries import all_tasks, get_benchmark
+        from harness.results.folders import read_results
+        from harness.results.tiers import build_tiers
+
+        tasks = get_benchmark(args.benchmark).tasks if args.benchmark else all_tasks()
+        chosen = select_revisions(read_results(args.results_dirs), _revisions(args.revision))
+        for line in build_tiers(chosen, tasks).lines():
+            print(line)
     if board.ignored and args.format != "json":
         print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)
     if args.plot:
