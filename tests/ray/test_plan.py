@@ -52,6 +52,9 @@ DRIVER_ONLY = {
     "baseline_dir",
     "baseline_model",
     "allow_missing_baseline",
+    "gate",  # the gate runs in the driver's pytest session, never on a worker
+    "min_effect",
+    "gate_alpha",
     "progress",
     "ray",
     "ray_cpus",
