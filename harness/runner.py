@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 import warnings
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
@@ -46,6 +48,15 @@ class RunOutcome:
     reused: bool
     # What the content check of the task's data found (``harness.data.fingerprints``); empty: not run.
     content_check: str = ""
+    items: int = 0  # inputs this run encoded or read from the cache (0 when reused)
+    phases: dict[str, float] = field(default_factory=dict)  # this run's seconds per phase (PHASES)
+
+
+# Where a case's time goes, recorded in its result as ``TaskResult.phase_seconds``: loading the model
+# (charged to the first task a process computes with it), encoding (forward passes and cache reads),
+# and evaluating (reading the data view and computing the metrics).
+PHASES = ("load", "encode", "evaluate")
+_pending_load: weakref.WeakKeyDictionary[EncodeEngine, float] = weakref.WeakKeyDictionary()
 
 
 def build_engine(
@@ -57,17 +68,29 @@ def build_engine(
     progress: bool = True,
     fast_preprocess: bool = False,
     batch_timeout: float | None = None,
+    progress_file: Any = None,
+    progress_position: int = 0,
+    load_seconds: float = 0.0,
 ) -> EncodeEngine:
     """The one place that wires a loaded model to the embedding cache and the encode engine.
 
     ``cache_dir`` defaults to ``$MIEB_CACHE_DIR`` or ``~/.cache/mieb/embeddings`` of the process
-    that calls it (on a Ray worker: that node's own disk).
+    that calls it (on a Ray worker: that node's own disk). ``progress_file``: where encode bars go
+    (None: stderr). ``load_seconds``: how long loading ``model`` took, charged to the first task computed.
     """
     cache = EmbeddingCache(cache_dir or default_cache_dir())
     engine = EncodeEngine(
-        model, cache, batch_size=batch_size, num_workers=num_workers, progress=progress, fast_preprocess=fast_preprocess
+        model,
+        cache,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        progress=progress,
+        fast_preprocess=fast_preprocess,
+        progress_file=progress_file,
+        progress_position=progress_position,
     )
     engine.guard.timeout = batch_timeout
+    _pending_load[engine] = load_seconds
     return engine
 
 
@@ -139,6 +162,7 @@ def run_task(
     scores = {split: list(previous.scores.get(split, [])) if previous else [] for split in task.eval_splits}
     elapsed = previous.evaluation_time if previous else 0.0
     computed = False
+    encoded_before, encode_before, pipeline_s = engine.stats.items, engine.stats.seconds, 0.0
     for split in splits or task.eval_splits:
         for subset in wanted:
             if previous is not None and previous.entry(split, subset) is not None:
@@ -148,15 +172,32 @@ def run_task(
                 metrics = PIPELINES[task.family](task, split, subset, source, engine)
             except ModelError as err:
                 raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
-            elapsed += time.perf_counter() - start
+            pipeline_s += time.perf_counter() - start
             scores[split].append(_entry(task, subset, metrics))
             computed = True
+    elapsed += pipeline_s
     scores = {split: entries for split, entries in scores.items() if entries}  # splits not (yet) computed
-    result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
+    phases = _phases(engine, pipeline_s, engine.stats.seconds - encode_before) if computed else {}
+    spent = _add_phases(previous.phase_seconds if previous else {}, phases)
+    result = TaskResult(task.name, task.dataset.revision, scores, elapsed, phase_seconds=spent)
     if computed or previous is None:
         _writable(path, lambda: write_result(path, result))
     checked = f"{check.status}: {check.message}" if check else ""
-    return RunOutcome(result if computed else previous, path, reused=not computed, content_check=checked)
+    items = engine.stats.items - encoded_before
+    return RunOutcome(
+        result if computed else previous, path, reused=not computed, content_check=checked, items=items, phases=phases
+    )
+
+
+def _phases(engine: EncodeEngine, pipeline_s: float, encode_s: float) -> dict[str, float]:
+    """This run's seconds per phase; the model's load time is charged once, to the first task computed."""
+    load_s = _pending_load.pop(engine, 0.0)
+    return {"load": load_s, "encode": encode_s, "evaluate": max(pipeline_s - encode_s, 0.0)}
+
+
+def _add_phases(before: dict[str, float], now: dict[str, float]) -> dict[str, float]:
+    """Seconds per phase over every run that computed part of the result (as ``evaluation_time`` adds up)."""
+    return {phase: before.get(phase, 0.0) + now.get(phase, 0.0) for phase in PHASES if phase in before or phase in now}
 
 
 def _writable(path: Path, write: Callable[[], None]) -> None:
@@ -201,6 +242,8 @@ def _run_aggregate(
         scores[split] = [
             {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
         ]
-    result = TaskResult(task.name, task.dataset.revision, scores, time.perf_counter() - start)
+    result = TaskResult(
+        task.name, task.dataset.revision, scores, time.perf_counter() - start, phase_seconds=raw_outcome.phases
+    )
     _writable(path, lambda: write_result(path, result))
-    return RunOutcome(result, path, reused=False)
+    return RunOutcome(result, path, reused=False, items=raw_outcome.items, phases=raw_outcome.phases)

@@ -21,6 +21,8 @@ from harness.encode.cache import atomic_write_bytes
 # The mteb release whose protocol and result schema these files follow.
 MTEB_FORMAT_VERSION = "2.26.24"
 NO_REVISION = "no_revision_available"
+PHASE_KEY = "mieb_phase_seconds"
+SCORE_DIGITS = 6  # decimals a score is written with
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -33,6 +35,8 @@ class TaskResult:
     scores: dict[str, list[dict[str, Any]]]
     evaluation_time: float = 0.0
     date: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # Seconds per phase (load, encode, evaluate; harness.runner.PHASES), in PHASE_KEY: mteb's readers ignore it.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def main_score(self) -> float:
         """The task's score: the mean main score over every split and subset (mteb ``get_score``)."""
@@ -51,6 +55,7 @@ class TaskResult:
             "evaluation_time": round(self.evaluation_time, 6),
             "kg_co2_emissions": None,
             "date": self.date,
+            **({PHASE_KEY: _round(self.phase_seconds)} if self.phase_seconds else {}),
         }
 
     @classmethod
@@ -65,12 +70,20 @@ class TaskResult:
             scores=scores,
             evaluation_time=float(data.get("evaluation_time") or 0.0),
             date=data.get("date") or "",
+            phase_seconds=_phase_seconds(data.get(PHASE_KEY)),
         )
+
+
+def _phase_seconds(value: Any) -> dict[str, float]:
+    """The phase timings of a file, or none where they are absent or malformed (they are informative only)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float) and math.isfinite(v)}
 
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+        return None if math.isnan(value) or math.isinf(value) else round(value, SCORE_DIGITS)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
