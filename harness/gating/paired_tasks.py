@@ -31,11 +31,12 @@ OutcomesLoader = Callable[[Path], "Loaded | None"]
 def saved_outcomes(result_path: Path) -> Loaded | None:
     """The per-item outcomes saved beside a result file, None when there are none.
 
-    Reads them with the results store's ``load_outcomes`` (written in the same pass as the result).
+    Reads them with ``harness.results.predictions.load_outcomes`` (saved in the same pass as the
+    result, served only while they belong to it).
     """
     try:
-        from harness.results.outcomes import load_outcomes  # type: ignore[attr-defined]
-    except ImportError:  # a build whose store keeps no outcomes
+        from harness.results.predictions import load_outcomes
+    except ImportError:  # a build that saves no predictions
         return None
     return load_outcomes(Path(result_path))
 
