@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.run_options import BY_NAME, add_arguments, pytest_arguments
+from harness.run_options import BY_NAME, add_arguments, probability, pytest_arguments
 
 REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.results.report.FORMATS, without importing it
 
@@ -87,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
         help="also show means over an incomplete set of the benchmark's tasks (marked *; default: not shown)",
     )
     report.add_argument("--plot", metavar="FILE.png", help="also draw the per-type scores of the models side by side")
+    report.add_argument(
+        "--tiers",
+        action="store_true",
+        help="also group the models into tiers that paired tests on saved per-item outcomes cannot separate",
+    )
     report.set_defaults(handler=_report)
 
     compare = commands.add_parser(
@@ -103,6 +108,15 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ABS",
         help="absolute tolerance, finite and >= 0 (default per family)",
+    )
+    compare.add_argument(
+        "--correction",
+        choices=("holm", "bh"),
+        default="holm",
+        help="multiple-testing control across tasks: holm (family-wise, default) or bh (false discovery rate)",
+    )
+    compare.add_argument(
+        "--alpha", type=probability, default=0.05, help="significance level after the correction (default 0.05)"
     )
     compare.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     compare.add_argument("--plot", metavar="FILE.png", help="draw the per-task deltas grouped by task type")
@@ -268,6 +282,16 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
         return 2
     for line in leaderboard_lines(board, args.format, partial_means=args.partial_means):
         print(line)
+    if args.tiers:
+        from harness.catalogue.queries import all_tasks, get_benchmark
+        from harness.results.folders import read_results
+        from harness.results.leaderboard import select_revisions
+        from harness.results.tiers import build_tiers
+
+        tasks = get_benchmark(args.benchmark).tasks if args.benchmark else all_tasks()
+        chosen = select_revisions(read_results(args.results_dirs), _revisions(args.revision))
+        for line in build_tiers(chosen, tasks).lines():
+            print(line)
     if board.ignored and args.format != "json":
         print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)
     if args.plot:
@@ -290,6 +314,8 @@ def _compare(args: argparse.Namespace, _: list[str]) -> int:
             base_model=args.base_model,
             candidate_model=args.candidate_model,
             tolerance=args.tolerance,
+            correction=args.correction,
+            alpha=args.alpha,
         )
     except ResultsFolderError as err:
         print(f"mieb compare: {err}", file=sys.stderr)
