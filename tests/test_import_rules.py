@@ -63,7 +63,8 @@ TOP_ROOMS = frozenset({"distributed", "plugin", "api", "cli", "harness"})
 # Known wrong-way imports, each with its reason; one that no longer occurs must be removed here.
 ROOM_EXCEPTIONS: Mapping[tuple[str, str], str] = {
     # the comparison of two runs judges differences by the gate's tolerances (and significance)
-    ("harness.results.compare", "harness.gating"): "compare stands on the gate's tolerances",
+    ("harness.results.compare", "harness.gating"): "compare stands on the gate's tolerances and paired tests",
+    ("harness.results.tiers", "harness.gating"): "tiers group models by the gate's paired tests",
     # the atomic write lives in the embedding cache's module until the shared store takes it
     ("harness.results.task_result", "harness.encode"): "atomic_write_bytes in harness.encode.cache",
 }
