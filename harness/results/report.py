@@ -117,7 +117,7 @@ def leaderboard_lines(board: Leaderboard, fmt: str = "table", *, partial_means: 
         return buffer.getvalue().splitlines()
     if fmt == "markdown":
         return [*_markdown(header, rows), "", *_markdown(task_header, task_rows), *notes]
-    return [*_fixed(header, rows), "", *_fixed(task_header, task_rows), *notes]
+    return [*fixed_width(header, rows), "", *fixed_width(task_header, task_rows), *notes]
 
 
 def _shown_means(board: Leaderboard, row: ModelRow, partial_means: bool) -> dict:
@@ -155,6 +155,7 @@ def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-def _fixed(header: list[str], rows: list[list[str]]) -> list[str]:
+def fixed_width(header: list[str], rows: list[list[str]]) -> list[str]:
+    """``header`` and ``rows`` as lines of left-aligned columns, two spaces apart."""
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
     return ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
