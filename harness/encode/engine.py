@@ -256,6 +256,7 @@ class EncodeEngine:
             pin_memory=on_cuda,
             persistent_workers=False,
             prefetch_factor=4 if workers else None,
+            timeout=self.guard.timeout if workers and self.guard.timeout else 0,  # a worker stuck in preprocess
         )
 
     def _batches(self, source: ImageSource) -> Any:
@@ -296,7 +297,7 @@ class EncodeEngine:
 
         chunks = []
         batches = tqdm(
-            self._batches(source),
+            self.guard.iterate(self._batches(source), "image preprocessing"),
             desc=f"encode {source.column}",
             unit="batch",
             total=-(-len(source) // self.batch_size),
@@ -322,13 +323,14 @@ class EncodeEngine:
             for batch in tqdm(batches, **bar):
                 chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
             return _concat(chunks)
-        for n, tokens in tqdm(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), total=len(batches), **bar):
+        prepared = self.guard.iterate(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), "tokenizing")
+        for n, tokens in tqdm(prepared, total=len(batches), **bar):
             chunks.append(self.guard.batch(tokens.encode, encode_tokens, rows=n, kind="text"))
         return _concat(chunks)
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
         chunks, start = [], 0
-        for batch in self._batches(images):
+        for batch in self.guard.iterate(self._batches(images), "image preprocessing"):
             n = len(batch)
             chunks.append(
                 self.guard.batch(self.model.encode_fused, texts[start : start + n], batch, rows=n, kind="fused")

@@ -204,3 +204,34 @@ def test_a_factory_import_error_shows_its_cause(tmp_path: Path) -> None:
     done = _in(tmp_path, code)
     assert "numpy_not_installed_anywhere" in done.stderr
     assert "Unknown model factory module" not in done.stderr
+
+
+class SlowPreparation(MeanColour):
+    """A model whose own preparation code hangs: image ``preprocess`` or text ``tokenize``."""
+
+    def preprocess(self, image):
+        time.sleep(30)
+        return image
+
+    def tokenize(self, texts):
+        time.sleep(30)
+        return texts
+
+    def encode_tokens(self, tokens):
+        return np.ones((len(tokens), 2), dtype=np.float32)
+
+
+@pytest.mark.parametrize("kind", ["images", "texts"])
+def test_the_batch_timeout_covers_preprocess_and_tokenize(tmp_path: Path, kind: str) -> None:
+    from harness.encode.checks import BatchTimeout
+
+    run = engine(SlowPreparation())
+    run.guard.timeout = 1.0
+    start = time.monotonic()
+    with pytest.raises(BatchTimeout, match="image preprocessing" if kind == "images" else "tokenizing"):
+        if kind == "images":
+            source = sts17_source(tmp_path)
+            run_task(get_task(STS17), run, source, tmp_path / "results", subsets=["en-de"])
+        else:
+            run.texts(["a", "b"])
+    assert time.monotonic() - start < 10
