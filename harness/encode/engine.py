@@ -79,6 +79,7 @@ class _ImageBatches:
         self.view = imageio.arrow_view(source.dataset, source.column)
         self.feature = imageio.image_feature(source.dataset, source.column)
         self.column = source.column
+        self.roots = source.roots
         self.rows = list(source.rows) if source.rows is not None else None
         self.n = len(source)
         self.batch_size = batch_size
@@ -114,6 +115,7 @@ class _ImageBatches:
         images, failures = [], []
         for row, value in zip(rows, values, strict=True):
             try:
+                value = imageio.contained(value, self.roots)
                 if self.spec is not None:
                     images += imageio.split_for_device([value], self.feature, self.gpu_jpeg)
                 else:
