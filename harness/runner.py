@@ -24,6 +24,7 @@ from harness.data.sources import resolve_source, task_for_source
 from harness.encode.cache import EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
+from harness.files import package_version
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
 from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
@@ -236,8 +237,9 @@ def _result(
     task: TaskSpec, scores: dict[str, list[dict]], elapsed: float, provenance: Provenance, cells: list[Cell]
 ) -> TaskResult:
     record: dict[str, dict[str, dict]] = {}
+    made_by = {**provenance.to_json(), "mieb_version": package_version()}  # the version: recorded, not compared
     for split, subset in cells:
-        record.setdefault(split, {})[subset] = provenance.to_json()
+        record.setdefault(split, {})[subset] = made_by
     return TaskResult(task.name, task.dataset.revision, scores, elapsed, provenance=record)
 
 
