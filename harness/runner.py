@@ -28,7 +28,7 @@ from harness.files import package_version
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
 from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
-from harness.results.task_result import NO_REVISION, TaskResult, write_model_meta
+from harness.results.task_result import NO_REVISION, TaskResult
 from mieb_models.base import Encoder, ModelMeta, has_modalities
 
 
@@ -199,7 +199,7 @@ def run_task(
     meta = engine.model.meta
     store = ResultStore(results_dir)
     path = store.path(meta.name, meta.revision, task.name)
-    _writable(path, lambda: write_model_meta(path.parent, meta.to_dict()))  # fail before encoding anything
+    _writable(path, lambda: store.claim_model_folder(path.parent, meta.to_dict()))  # fail before encoding anything
     wanted = subsets or list(task.subsets)
     if unknown := [s for s in wanted if s not in task.subsets]:
         raise ValueError(f"{task.name} has no subset {', '.join(unknown)} (subsets: {', '.join(task.subsets)})")

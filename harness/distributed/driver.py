@@ -22,7 +22,7 @@ from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
 from harness.results.store import ResultStore, read_result
-from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part, write_model_meta
+from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part
 from harness.runner import expected_provenance, finished_result, modality_gap
 
 MAX_RETRIES = 3  # per group, on top of the first attempt: worker or node deaths, NodeFault
@@ -239,8 +239,8 @@ def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list
     each file's lock, so cells written meanwhile by other runs stay); the task names written."""
     store = ResultStore(results_dir)
     folder = model_folder(results_dir, result.model_name, result.revision)
-    if result.files and not (folder / "model_meta.json").is_file():
-        write_model_meta(folder, result.model_meta)
+    if result.files:
+        store.claim_model_folder(folder, result.model_meta)
     written = []
     for name, text in sorted(result.files.items()):
         if safe_path_part(name) != name or not name.endswith(".json"):

@@ -48,7 +48,7 @@ from harness.files import (
     read_regular_bytes,
     refuse_special,
 )
-from harness.results.task_result import TaskResult, result_path, safe_path_part
+from harness.results.task_result import TaskResult, result_path, safe_path_part, write_model_meta
 
 Cell = tuple[str, str]  # (split, hf_subset)
 REQUIRED_KEYS = ("dataset_revision", "task_name", "scores")
@@ -57,6 +57,10 @@ RESULT_LOCK_WAIT_S = 120.0  # a result's lock is held for one read-merge-write: 
 
 class InvalidResultFile(UserWarning):
     """A result file failed validation; it is not used (and, on resume, moved aside and recomputed)."""
+
+
+class ModelFolderCollision(OSError):
+    """Two model names (or revisions) that sanitise to one results folder; the message names both."""
 
 
 class ResultsLocked(OSError):
@@ -271,6 +275,22 @@ class ResultStore:
     def path(self, model_name: str, revision: str | None, task_name: str) -> Path:
         return result_path(self.root, model_name, revision, task_name)
 
+    def claim_model_folder(self, folder: Path, meta: Mapping[str, Any]) -> None:
+        """Write ``model_meta.json`` into ``folder``, refusing a folder another model's results hold.
+
+        Folder names follow mteb (``/`` -> ``__``, unsafe characters -> ``_``), which maps different
+        names to one folder (``org/a b``, ``org/a_b``); sharing it would mix two models' scores.
+        """
+        existing, _ = _model_meta(folder)
+        for key in ("name", "revision"):
+            if existing and existing.get(key) and (existing.get(key) or None) != (meta.get(key) or None):
+                raise ModelFolderCollision(
+                    f"results folder {folder} holds model {existing.get('name')!r} (revision "
+                    f"{existing.get('revision')!r}); {meta.get('name')!r} (revision {meta.get('revision')!r}) maps "
+                    "to the same folder name. Use another --results-dir for one of them"
+                )
+        write_model_meta(folder, dict(meta))
+
     def read(self, path: Path, task_name: str) -> TaskResult | None:
         """The stored result (validated; an invalid file is moved aside with a warning), or None."""
         return read_result(path, task_name, move_invalid=True)
@@ -295,6 +315,16 @@ class ResultStore:
         """Lock, merge ``result``'s ``cells`` into the stored file, write; the merged result."""
         with self.transaction(path, result.task_name) as tx:
             return tx.commit(result, cells, companions)
+
+
+def _model_meta(folder: Path) -> tuple[dict | None, str | None]:
+    try:
+        data = json.loads(read_regular_bytes(folder / "model_meta.json"))
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as err:
+        return None, str(err)
+    return (data, None) if isinstance(data, dict) else (None, "not a JSON object")
 
 
 def cell_scores(result: TaskResult | Any, cells: Iterable[Cell]) -> dict[Cell, float | None]:
