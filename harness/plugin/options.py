@@ -136,7 +136,7 @@ def add_options(parser: pytest.Parser) -> None:
         "--fast-preprocess",
         action="store_true",
         help="decode and resize images as tensors on the model's device (faster; pixels differ slightly "
-        "from the checkpoint's own PIL transform: measured score deltas in README)",
+        "from the checkpoint's own PIL transform: measured score deltas in docs/measured.md)",
     )
     group.addoption(
         "--ray",
