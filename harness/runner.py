@@ -27,7 +27,7 @@ from harness.encode.engine import EncodeEngine
 from harness.files import package_version
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
-from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
+from harness.results.store import Cell, Provenance, ResultStore, score_of, task_cells
 from harness.results.task_result import NO_REVISION, TaskResult
 from mieb_models.base import Encoder, ModelMeta, has_modalities
 
@@ -176,7 +176,7 @@ def finished_result(
         return None
     store = ResultStore(results_dir)
     path = store.path(meta.name, meta.revision, task.name)
-    previous = read_result(path, task.name)
+    previous = store.read(path, task.name)
     cells = task_cells(task, subsets)
     if len(reusable_cells(task, previous, cells, provenance, warn=False)) == len(cells):
         return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]

@@ -47,6 +47,7 @@ from harness.files import (
     lock_timeout,
     read_regular_bytes,
     refuse_special,
+    remove_stale_lock,
 )
 from harness.results.task_result import TaskResult, result_path, safe_path_part, write_model_meta
 
@@ -292,15 +293,23 @@ class ResultStore:
         write_model_meta(folder, dict(meta))
 
     def read(self, path: Path, task_name: str) -> TaskResult | None:
-        """The stored result (validated; an invalid file is moved aside with a warning), or None."""
+        """The stored result (validated; an invalid file is moved aside with a warning), or None.
+
+        A lock file a killed writer left beside it is removed here (a finished task is read, not
+        rewritten, by the run that resumes, so nothing else would remove it).
+        """
+        remove_stale_lock(self._lock(path))
         return read_result(path, task_name, move_invalid=True)
+
+    @staticmethod
+    def _lock(path: Path) -> Path:
+        return path.with_name(f".{path.name}.lock")
 
     @contextlib.contextmanager
     def transaction(self, path: Path, task_name: str) -> Iterator[Transaction]:
         """Hold ``path``'s lock for a read-merge-write (see the module doc)."""
-        lock = path.with_name(f".{path.name}.lock")
         try:
-            with file_lock(lock, timeout=self.lock_wait_s, what="result file"):
+            with file_lock(self._lock(path), timeout=self.lock_wait_s, what="result file"):
                 yield Transaction(path, task_name)
         except LockTimeout as err:
             raise ResultsLocked(str(err)) from err
