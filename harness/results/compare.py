@@ -21,6 +21,7 @@ from harness.gating.references import dataset_revision_matches, tolerance_for
 from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
 from harness.results.leaderboard import select_revisions
 from harness.results.store import score_of, task_cells
+from harness.results.task_result import SCORE_DIGITS
 
 
 @dataclass
@@ -81,17 +82,22 @@ class Comparison:
                     "type": t.type,
                     "base": t.base,
                     "candidate": t.candidate,
-                    "delta": t.delta,
+                    "delta": _rounded(t.delta),
                     "tolerance": t.tolerance,
                     "status": t.status,
                 }
                 for t in self.tasks
             ],
             "task_types": {
-                k: {"base": b, "candidate": c, "delta": c - b, "tasks": n}
+                k: {"base": _rounded(b), "candidate": _rounded(c), "delta": _rounded(c - b), "tasks": n}
                 for k, (b, c, n) in self.type_deltas().items()
             },
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    """A derived score rounded as result files round theirs (no 0.30000000000000004 deltas)."""
+    return None if value is None else round(value, SCORE_DIGITS)
 
 
 def _one_model(folder: str | Path, model: str | None, flag: str) -> tuple[str, dict[str, ResultFile]]:

@@ -236,11 +236,16 @@ def merge(previous: TaskResult | None, new: TaskResult, cells: Iterable[Cell]) -
             kept_provenance.setdefault(split, {})[subset] = recorded
         else:
             kept_provenance.get(split, {}).pop(subset, None)
+    same_data = previous is not None and previous.dataset_revision == new.dataset_revision
+    before = previous.phase_seconds if same_data else {}
+    keys = dict.fromkeys([*before, *new.phase_seconds])
+    phases = {k: before.get(k, 0.0) + new.phase_seconds.get(k, 0.0) for k in keys}
     return TaskResult(
         new.task_name,
         new.dataset_revision,
         keep,
-        elapsed + new.evaluation_time,
+        elapsed + new.evaluation_time,  # seconds over every run that computed part of the result
+        phase_seconds=phases,
         provenance=kept_provenance,
     )
 

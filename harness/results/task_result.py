@@ -27,6 +27,8 @@ from harness.files import atomic_write_bytes, package_version
 MTEB_FORMAT_VERSION = "2.26.24"
 MIEB_BLOCK = "mieb"
 NO_REVISION = "no_revision_available"
+PHASE_KEY = "mieb_phase_seconds"
+SCORE_DIGITS = 6  # decimals a score is written with
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -39,6 +41,8 @@ class TaskResult:
     scores: dict[str, list[dict[str, Any]]]
     evaluation_time: float = 0.0
     date: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # Seconds per phase (load, encode, evaluate; harness.runner.PHASES), in PHASE_KEY: mteb's readers ignore it.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     # split -> subset -> the settings the cell was computed with (``store.Provenance``)
     provenance: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     mieb_version: str = ""  # of the run that wrote the file; "" = the running one
@@ -63,6 +67,7 @@ class TaskResult:
             "evaluation_time": round(self.evaluation_time, 6),
             "kg_co2_emissions": None,
             "date": self.date,
+            **({PHASE_KEY: _round(self.phase_seconds)} if self.phase_seconds else {}),
             MIEB_BLOCK: {
                 "version": package_version(),
                 "protocol": f"mteb {MTEB_FORMAT_VERSION}",
@@ -84,14 +89,22 @@ class TaskResult:
             scores=scores,
             evaluation_time=float(data.get("evaluation_time") or 0.0),
             date=data.get("date") or "",
+            phase_seconds=_phase_seconds(data.get(PHASE_KEY)),
             provenance={s: dict(p) for s, p in provenance.items() if isinstance(p, dict)},
             mieb_version=str(block.get("version") or ""),
         )
 
 
+def _phase_seconds(value: Any) -> dict[str, float]:
+    """The phase timings of a file, or none where they are absent or malformed (they are informative only)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float) and math.isfinite(v)}
+
+
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+        return None if math.isnan(value) or math.isinf(value) else round(value, SCORE_DIGITS)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
