@@ -22,21 +22,34 @@ def plot_deltas(comparison: Comparison, path: Path) -> Path:
 
     Tasks that could not be compared (missing or incomplete on a side, other data) get no bar but a grey
     cross at 0 and their status in the label, so a missing task never reads as "no change".
+    Where a task has a paired comparison (saved per-item outcomes on both sides), a black whisker spans
+    its 95% interval; a compared task without one says "no outcomes" in its label.
     """
     plt = _pyplot()
     tasks = sorted(comparison.tasks, key=lambda t: (t.type, t.task))
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(tasks) + 1.2)))
-    labels = [f"{t.type} · {t.task}" + ("" if t.delta is not None else f" ({t.status[:40]})") for t in tasks]
+    labels = [
+        f"{t.type} · {t.task}"
+        + (f" ({t.status[:40]})" if t.delta is None else "" if t.paired is not None else " (no outcomes)")
+        for t in tasks
+    ]
     for i, t in enumerate(tasks):
         if t.delta is None:
             ax.plot([0], [i], marker="x", color="grey", markersize=7)
             continue
         ax.barh(i, 100 * t.delta, color="tab:red" if t.status == "regression" else "tab:blue")
+        if t.paired is not None:
+            low, high = 100 * t.paired.low, 100 * t.paired.high
+            ax.errorbar(
+                100 * t.delta, i, xerr=[[100 * t.delta - low], [high - 100 * t.delta]], color="black", capsize=3
+            )
         ax.plot([-100 * t.tolerance] * 2, [i - 0.4, i + 0.4], color="grey", linewidth=1)
     ax.set_yticks(range(len(tasks)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("candidate - base (main score x100); grey tick: -tolerance; grey x: not compared")
+    ax.set_xlabel(
+        "candidate - base (main score x100); whisker: paired 95% CI; grey tick: -tolerance; grey x: not compared"
+    )
     ax.set_title(f"{comparison.candidate_model} vs {comparison.base_model}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
