@@ -34,8 +34,10 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 }
 # harness room -> the rooms and packages below it that its modules may import (besides itself).
 # ``harness`` is the package's ``__init__``; ``pipelines`` and ``runner`` are top-level modules.
-_LEAVES = frozenset({"mieb_records", "mieb_assets"})
+_LEAVES = frozenset({"mieb_records", "mieb_assets", "files"})
 ROOMS: Mapping[str, frozenset[str]] = {
+    # atomic writes, locks and special-file checks shared by the results store and the embedding cache
+    "files": frozenset(),
     "evaluators": frozenset({"mieb_records"}),
     "catalogue": _LEAVES | {"mieb_tasks"},
     "data": _LEAVES | {"mieb_tasks", "catalogue"},
@@ -65,8 +67,6 @@ ROOM_EXCEPTIONS: Mapping[tuple[str, str], str] = {
     # the comparison of two runs judges differences by the gate's tolerances (and significance)
     ("harness.results.compare", "harness.gating"): "compare stands on the gate's tolerances and paired tests",
     ("harness.results.tiers", "harness.gating"): "tiers group models by the gate's paired tests",
-    # the atomic write lives in the embedding cache's module until the shared store takes it
-    ("harness.results.task_result", "harness.encode"): "atomic_write_bytes in harness.encode.cache",
 }
 ENGINE_BUILDER = "harness.runner"
 ENGINE_CLASSES = ("EncodeEngine", "EmbeddingCache")

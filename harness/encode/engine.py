@@ -23,6 +23,7 @@ first rows. Truncated files that PIL can still read are decoded as the reference
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import time
@@ -35,7 +36,7 @@ import numpy as np
 from harness.data.hub import DatasetInvalid
 from harness.data.records import ImageSource
 from harness.encode import imageio
-from harness.encode.cache import EmbeddingCache
+from harness.encode.cache import CacheEntryInvalid, EmbeddingCache, entry_problem
 from harness.encode.checks import BatchGuard, ModelOutputError
 from harness.encode.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
 from harness.encode.prefetch import DevicePrefetcher
@@ -79,6 +80,7 @@ class _ImageBatches:
         self.view = imageio.arrow_view(source.dataset, source.column)
         self.feature = imageio.image_feature(source.dataset, source.column)
         self.column = source.column
+        self.roots = source.roots
         self.rows = list(source.rows) if source.rows is not None else None
         self.n = len(source)
         self.batch_size = batch_size
@@ -114,6 +116,7 @@ class _ImageBatches:
         images, failures = [], []
         for row, value in zip(rows, values, strict=True):
             try:
+                value = imageio.contained(value, self.roots)
                 if self.spec is not None:
                     images += imageio.split_for_device([value], self.feature, self.gpu_jpeg)
                 else:
@@ -179,6 +182,7 @@ class EncodeEngine:
         self.guard = BatchGuard(model.meta.name)  # checks every batch's output; holds the batch timeout
         self._memo: dict[str, np.ndarray] = {}
         self.device = str(getattr(model, "device", "cpu"))
+        self.fast_preprocess = fast_preprocess  # as asked (recorded with results); ``spec``: as applied
         self.spec = _fast_spec(model) if fast_preprocess else None
 
     def _model_key(self) -> dict[str, Any]:
@@ -194,17 +198,22 @@ class EncodeEngine:
             key["precision"] = precision
         return key
 
-    def _cached(self, what: dict[str, Any], label: str, compute: Any) -> np.ndarray:
+    def _cached(self, what: dict[str, Any], label: str, compute: Any, rows: int) -> np.ndarray:
         key = {**self._model_key(), **what}
         memo_key = repr(sorted(key.items()))
         if memo_key in self._memo:
             self.stats.items += len(self._memo[memo_key])
             return self._memo[memo_key]
         start = time.perf_counter()
-        if self.cache is None:
-            array, hit = compute(), False
-        else:
-            array, hit = self.cache.get_or_compute(key, compute)
+        try:
+            if self.cache is None:
+                array, hit = compute(), False
+                if problem := entry_problem(key, array, rows):
+                    raise CacheEntryInvalid(problem)
+            else:
+                array, hit = self.cache.get_or_compute(key, compute, rows)
+        except CacheEntryInvalid as err:
+            raise ModelOutputError(f"{self.model.meta.name}: embeddings of {label} not usable: {err}") from None
         self.stats.seconds += time.perf_counter() - start
         self.stats.items += len(array)
         self.guard.observe(what["kind"], array)
@@ -216,19 +225,18 @@ class EncodeEngine:
     def images(self, source: ImageSource, label: str = "") -> np.ndarray:
         """Embeddings of every image of ``source``, in order."""
         label = label or f"{source.identity}:{source.column} ({len(source)} images)"
-        return self._cached({"kind": "image", **source.cache_identity()}, label, lambda: self._encode_images(source))
+        what = {"kind": "image", **source.cache_identity()}
+        return self._cached(what, label, lambda: self._encode_images(source), len(source))
 
     def texts(self, texts: Sequence[str], label: str = "") -> np.ndarray:
         """Embeddings of ``texts``, in order; a text repeated in ``texts`` is tokenised and encoded once."""
         texts = [str(t) for t in texts]
         unique = list(dict.fromkeys(texts))  # first occurrences, in order: no repeats -> the same list
-        digest = hashlib.sha256("\x1f".join(unique).encode()).hexdigest()[:32]
         label = label or f"{len(texts)} texts"
         if len(unique) < len(texts):
             label = f"{label} ({len(unique)} unique)"
-        array = self._cached(
-            {"kind": "text", "texts": digest, "n": len(unique)}, label, lambda: self._encode_texts(unique)
-        )
+        what = {"kind": "text", "texts": texts_digest(unique), "n": len(unique)}
+        array = self._cached(what, label, lambda: self._encode_texts(unique), len(unique))
         if len(unique) == len(texts):
             return array
         position = {text: i for i, text in enumerate(unique)}
@@ -241,9 +249,9 @@ class EncodeEngine:
         fuse = getattr(self.model, "encode_fused", None)
         if fuse is None:
             return self.texts(texts, label) + self.images(images, label)
-        digest = hashlib.sha256("\x1f".join(map(str, texts)).encode()).hexdigest()[:32]
-        what = {"kind": "fused", "texts": digest, **images.cache_identity()}
-        return self._cached(what, label or "fused inputs", lambda: self._encode_fused(list(texts), images))
+        texts = [str(t) for t in texts]
+        what = {"kind": "fused", "texts": texts_digest(texts), **images.cache_identity()}
+        return self._cached(what, label or "fused inputs", lambda: self._encode_fused(texts, images), len(texts))
 
     def _loader(self, source: ImageSource) -> Any:
         import torch
@@ -266,6 +274,7 @@ class EncodeEngine:
             pin_memory=on_cuda,
             persistent_workers=False,
             prefetch_factor=4 if workers else None,
+            timeout=self.guard.timeout if workers and self.guard.timeout else 0,  # a worker stuck in preprocess
         )
 
     def _batches(self, source: ImageSource) -> Any:
@@ -306,7 +315,7 @@ class EncodeEngine:
 
         chunks = []
         batches = tqdm(
-            self._batches(source),
+            self.guard.iterate(self._batches(source), "image preprocessing"),
             desc=f"encode {source.column}",
             unit="batch",
             total=-(-len(source) // self.batch_size),
@@ -331,19 +340,36 @@ class EncodeEngine:
             for batch in tqdm(batches, **bar):
                 chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
             return _concat(chunks)
-        for n, tokens in tqdm(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), total=len(batches), **bar):
+        prepared = self.guard.iterate(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), "tokenizing")
+        for n, tokens in tqdm(prepared, total=len(batches), **bar):
             chunks.append(self.guard.batch(tokens.encode, encode_tokens, rows=n, kind="text"))
         return _concat(chunks)
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
         chunks, start = [], 0
-        for batch in self._batches(images):
+        for batch in self.guard.iterate(self._batches(images), "image preprocessing"):
             n = len(batch)
             chunks.append(
                 self.guard.batch(self.model.encode_fused, texts[start : start + n], batch, rows=n, kind="fused")
             )
             start += n
         return _concat(chunks)
+
+
+_SEPARATOR = "\x1f"
+
+
+def texts_digest(texts: Sequence[str]) -> str:
+    """A digest that tells any two text lists apart (the cache key of their embeddings).
+
+    Lists without the separator character keep the digest of the separator-joined text (the
+    key existing caches were written under): with the count in the key, that joining is
+    injective for them. A list where a text holds the separator is digested as its JSON
+    encoding, which is injective for every list.
+    """
+    if any(_SEPARATOR in text for text in texts):
+        return "json-" + hashlib.sha256(json.dumps(list(texts)).encode()).hexdigest()[:32]
+    return hashlib.sha256(_SEPARATOR.join(texts).encode()).hexdigest()[:32]
 
 
 class _Tokenized:

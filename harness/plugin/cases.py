@@ -21,7 +21,14 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
     from harness.gating.references import compare, reference_cells
     from harness.offline.build import datasets_dir_for
     from harness.plugin.model_loads import ModelLoadFailed
-    from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
+    from harness.runner import (
+        ResultsNotWritable,
+        TaskSkipped,
+        expected_provenance,
+        finished_result,
+        modality_gap,
+        run_task,
+    )
     from mieb_assets.locations import AssetMissing
     from mieb_models.registry import why_cannot_run
 
@@ -46,7 +53,11 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
             pytest.fail(str(err), pytrace=False)
     if outcome is None and meta is not None and not mieb_settings.overwrite:
         # finished work is reported without loading the model
-        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets)
+        device = request.getfixturevalue("worker_device")
+        provenance = expected_provenance(
+            meta, mieb_settings.dataset_source, mieb_settings.precision, device, mieb_settings.fast_preprocess
+        )
+        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets, provenance)
     if outcome is None:
         try:
             engine = request.getfixturevalue("mieb_engine")
@@ -95,7 +106,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         state = ("ok" if verdict.passed else "regression") if verdict.checked else "not checked"
     parts = (missing if checks else "", verdict.message if verdict.checked or not missing else "")
     message = "; ".join(m for m in parts if m) or verdict.message
-    score = outcome.result.main_score()
+    score = outcome.score
     row = {
         "model": meta.name,
         "task": mieb_task.name,

@@ -106,7 +106,7 @@ def _check_models(models: tuple[str, ...], *, trust_remote_code: bool, revision:
     for name in models:
         try:
             meta = get_model_meta(name, revision)
-        except (UnknownNameError, ValueError) as err:
+        except (UnknownNameError, ValueError, ImportError) as err:
             raise pytest.UsageError(f"--model {name}: {err}") from None
         except ModelUnavailable:
             continue  # not reachable now: its cases fail once with the reason (harness.plugin.model_loads)
