@@ -54,7 +54,11 @@ def test_mteb_task_result_reads_our_files(tmp_path: Path) -> None:
     paths = []
     for task, scores in entries.items():
         path = result_path(tmp_path, "org/model", "rev", task)
-        write_result(path, TaskResult(task, "datasetrev", scores, 1.0))
+        # everything mieb adds to mteb's schema: phase times and each cell's provenance block
+        made_by = {"dataset_source": "published", "precision": "fp32", "fast_preprocess": False, "mieb_version": "0"}
+        provenance = {split: {e["hf_subset"]: made_by for e in cells} for split, cells in scores.items()}
+        phases = {"load": 1.0, "encode": 2.0, "evaluate": 0.5}
+        write_result(path, TaskResult(task, "datasetrev", scores, 1.0, phase_seconds=phases, provenance=provenance))
         paths.append(str(path))
     done = subprocess.run([MTEB_PYTHON, "-c", READER, *paths], capture_output=True, text=True, check=True)
     scores = json.loads(done.stdout.strip().splitlines()[-1])
