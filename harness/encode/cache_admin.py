@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.encode.cache import entry_lock
+from harness.encode.cache import LOCK_WAIT_S
+from harness.files import file_lock, lock_timeout
 
 UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -111,7 +112,8 @@ def remove(entries: Iterable[Entry]) -> int:
     """Delete entries (array, then record) under their locks; bytes freed."""
     freed = 0
     for entry in entries:
-        with entry_lock(entry.array.with_name(entry.array.name + ".lock")):
+        lock = entry.array.with_name(entry.array.name + ".lock")
+        with file_lock(lock, timeout=lock_timeout(LOCK_WAIT_S), what="embedding cache entry"):
             for part in (entry.array, entry.array.with_suffix(".json")):
                 with contextlib.suppress(FileNotFoundError):
                     part.unlink()
