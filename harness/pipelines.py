@@ -1,13 +1,14 @@
 """One pipeline per task family: data view -> embeddings -> pure evaluator -> metrics.
 
 A pipeline scores one (split, subset) of a task. It knows which columns to encode and which
-evaluator to call; it never loads a model and never computes a metric itself.
+evaluator to call; it never loads a model and never computes a metric itself. Its answer holds the
+metrics and, from the same evaluator pass, what each test item got, keyed by the dataset's own
+ids (query ids; the row number where the data has none) so two runs align item by item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -16,23 +17,24 @@ from harness.data import validate, views
 from harness.data.hub import DataSource
 from harness.data.records import ImageSource
 from harness.encode.engine import EncodeEngine
-from harness.evaluators.clustering import clustering
-from harness.evaluators.compositionality import compositionality
+from harness.evaluators.clustering import clustering_scored
+from harness.evaluators.compositionality import compositionality_scored
+from harness.evaluators.items import Scored
 from harness.evaluators.linear_probe import (
-    linear_probe,
-    multilabel_probe,
+    linear_probe_scored,
+    multilabel_probe_scored,
     multilabel_undersample_indices,
     undersample_indices,
 )
-from harness.evaluators.sts import visual_sts
-from harness.evaluators.zero_shot import zero_shot
+from harness.evaluators.sts import visual_sts_scored
+from harness.evaluators.zero_shot import zero_shot_scored
 
-Pipeline = Callable[[TaskSpec, str, str, DataSource, EncodeEngine], dict[str, Any]]
+Pipeline = Callable[[TaskSpec, str, str, DataSource, EncodeEngine], Scored]
 
 SEED = 42
 
 
-def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
     data = views.labeled_images(source, task, split)
     names = data.class_names or []
     prompts = task.prompts(names) if task.prompts else list(names)
@@ -41,12 +43,12 @@ def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     validate.labels_in_set(task, split, data.labels, prompts)
     image_emb = engine.images(data.images, f"{task.name} {split} images")
     label_emb = engine.texts(prompts, f"{task.name} prompts")
-    return zero_shot(
+    return zero_shot_scored(
         image_emb, label_emb, data.labels, scoring=task.zero_shot_scoring, similarity=engine.model.meta.similarity
     )
 
 
-def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
     train = views.labeled_images(source, task, task.train_split)
     test = views.labeled_images(source, task, split)
     multilabel = task.loader == "multilabel"
@@ -68,14 +70,14 @@ def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataS
         y = [train.labels[int(r)] for r in rows] if multilabel else np.asarray(train.labels)[rows]
         per_experiment.append((x, y))
     if multilabel:
-        return multilabel_probe(per_experiment, test_emb, test.labels)
-    return linear_probe(per_experiment, test_emb, test.labels, seed=SEED)
+        return multilabel_probe_scored(per_experiment, test_emb, test.labels)
+    return linear_probe_scored(per_experiment, test_emb, test.labels, seed=SEED)
 
 
-def clustering_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+def clustering_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
     data = views.labeled_images(source, task, split)
     validate.labels_in_set(task, split, data.labels, data.class_names)
-    return clustering(engine.images(data.images, f"{task.name} {split} images"), data.labels, seed=SEED)
+    return clustering_scored(engine.images(data.images, f"{task.name} {split} images"), data.labels, seed=SEED)
 
 
 def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarray:
@@ -88,8 +90,8 @@ def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarr
     raise ValueError(f"{label}: neither texts nor images to encode")
 
 
-def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
-    from harness.evaluators.retrieval.metrics import retrieval
+def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
+    from harness.evaluators.retrieval.metrics import retrieval_scored
 
     data = views.retrieval(source, task, split, subset)
     validate.retrieval(task, split, subset, data)
@@ -99,7 +101,7 @@ def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     if data.candidates is not None:
         position = {cid: i for i, cid in enumerate(data.corpus.ids)}
         candidates = [np.asarray([position[c] for c in data.candidates[q] if c in position]) for q in data.queries.ids]
-    return retrieval(
+    return retrieval_scored(
         query_emb,
         corpus_emb,
         data.queries.ids,
@@ -113,14 +115,14 @@ def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     )
 
 
-def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> dict:
+def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
     data = views.image_pairs(source, task, split, subset)
     validate.not_empty(task, split, len(data.scores), "the pair table", subset)
     first = engine.images(data.first, f"{task.name} {subset} sentence1")
     second = engine.images(data.second, f"{task.name} {subset} sentence2")
     pairwise = getattr(engine.model, "similarity_pairwise", None)
     model_scores = np.asarray(pairwise(first, second)) if callable(pairwise) else None
-    return visual_sts(
+    return visual_sts_scored(
         first,
         second,
         data.scores,
@@ -133,13 +135,14 @@ def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSou
 
 def compositionality_pipeline(
     task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine
-) -> dict:
+) -> Scored:
     loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
     data = loader(source, task, split, subset)
     validate.samples(task, split, data)
     image_emb = np.stack([_images(engine, s, task.name) for s in data.images], axis=1)
     text_emb = np.stack([engine.texts(t, f"{task.name} texts") for t in data.texts], axis=1)
-    return compositionality(image_emb, text_emb)
+    scored = compositionality_scored(image_emb, text_emb)
+    return scored if data.ids is None else scored.with_ids(data.ids)
 
 
 def _images(engine: EncodeEngine, source: ImageSource, task_name: str) -> np.ndarray:

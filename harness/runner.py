@@ -145,11 +145,11 @@ def run_task(
                 continue
             start = time.perf_counter()
             try:
-                metrics = PIPELINES[task.family](task, split, subset, source, engine)
+                scored = PIPELINES[task.family](task, split, subset, source, engine)
             except ModelError as err:
                 raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
             elapsed += time.perf_counter() - start
-            scores[split].append(_entry(task, subset, metrics))
+            scores[split].append(_entry(task, subset, scored.metrics))
             computed = True
     scores = {split: entries for split, entries in scores.items() if entries}  # splits not (yet) computed
     result = TaskResult(task.name, task.dataset.revision, scores, elapsed)

@@ -43,7 +43,9 @@ def test_pipeline_vidore_ndcg_at_5(tmp_path, engine):
     configs = vidore_configs(
         queries=[(i, t) for i, t in enumerate(texts)], pages=pages, qrels=[(i, 20 + i, 1) for i in range(3)]
     )
-    scores = PIPELINES[task.family](task, "test", "default", snapshot(tmp_path, task.dataset.path, configs), engine)
+    scores = PIPELINES[task.family](
+        task, "test", "default", snapshot(tmp_path, task.dataset.path, configs), engine
+    ).metrics
     assert task.main_score == "ndcg_at_5"
     assert scores["ndcg_at_5"] == 1.0
 
@@ -93,7 +95,7 @@ def test_pipeline_xm3600_per_language_ndcg(tmp_path, engine):
     captions = [["ein Hund", "ein Welpe"], ["eine Katze", "ein Kätzchen"], ["ein Haus", "ein Dach"]]
     rows = [(f"i{k}", [(text_code(a), 4), (text_code(b), 4)], [a, b]) for k, (a, b) in enumerate(captions)]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"de": captions_split(rows, raw_struct=True)}})
-    scores = PIPELINES[task.family](task, "test", "de", source, engine)
+    scores = PIPELINES[task.family](task, "test", "de", source, engine).metrics
     assert scores["ndcg_at_10"] == 1.0
 
 
@@ -166,7 +168,7 @@ def test_pipeline_cvbench_accuracy_needs_the_own_choices(tmp_path, engine):
         ("Count", "How many dogs?", ["5", "8"], "(B)", image("8", "4")),
     ]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": cvbench_split(rows)}})
-    scores = PIPELINES[task.family](task, "test", "default", source, engine)
+    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
     assert scores["accuracy"] == 1.0
 
     data = views.retrieval(source, task, "test", "default")
