@@ -1,29 +1,33 @@
 """Run one task for one model: data view -> encode -> evaluator -> TaskResult on disk.
 
 The runner knows nothing of pytest: the plugin, the Python API and the Ray workers build their
-engine with ``build_engine`` and call ``run_task``. Finished
-(split, subset) cells found in the results folder are reused, so an interrupted run resumes
-without redoing work; missing cells are computed and merged.
+engine with ``build_engine`` and call ``run_task``. Finished (split, subset) cells found in the
+results folder are reused when they were computed with the same settings (``Provenance``), so an
+interrupted run resumes without redoing work; a cell computed with other settings is recomputed
+with a ``SettingsChanged`` warning naming what differs. Only the cells a run computes are written
+(``harness.results.store``): no run removes a cell it did not select.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
-from harness.data.sources import task_for_source
+from harness.data.sources import resolve_source, task_for_source
 from harness.encode.cache import EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
-from harness.results.task_result import TaskResult, read_result, result_path, write_model_meta, write_result
+from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
+from harness.results.task_result import NO_REVISION, TaskResult, write_model_meta
 from mieb_models.base import Encoder, ModelMeta, has_modalities
 
 
@@ -33,6 +37,10 @@ class TaskSkipped(Exception):
 
 class DataNotVerifiedWarning(UserWarning):
     """A task ran on data whose content has no reference fingerprint to be checked against."""
+
+
+class SettingsChanged(UserWarning):
+    """Stored cells were computed with other settings (precision, preprocessing, ...); they are recomputed."""
 
 
 class ResultsNotWritable(OSError):
@@ -46,6 +54,42 @@ class RunOutcome:
     reused: bool
     # What the content check of the task's data found (``harness.data.fingerprints``); empty: not run.
     content_check: str = ""
+    cells: list[Cell] = field(default_factory=list)  # the cells this run selected (its score's cells)
+
+    @property
+    def score(self) -> float:
+        """The task's score over the selected cells (NaN when one has none), as report and compare compute it."""
+        value, _ = score_of(self.result, self.cells)
+        return math.nan if value is None else value
+
+
+def effective_precision(precision: str | None, device: str | None) -> str:
+    """The precision embeddings are computed in: fp16/bf16 autocast on CUDA only; fp32 elsewhere."""
+    on_cuda = str(device or "").startswith("cuda")
+    return precision if on_cuda and precision not in (None, "") else "fp32"
+
+
+def provenance_of(engine: EncodeEngine, source: DataSource) -> Provenance:
+    """The settings this engine and data source compute scores with."""
+    model = engine.model
+    return Provenance(
+        dataset_source=source.dataset_source,
+        precision=effective_precision(getattr(model, "precision", None), engine.device),
+        fast_preprocess=bool(engine.fast_preprocess),
+        model_revision=model.meta.revision or NO_REVISION,
+    )
+
+
+def expected_provenance(
+    meta: ModelMeta, dataset_source: str, precision: str | None, device: str | None, fast_preprocess: bool
+) -> Provenance:
+    """The settings a run will compute with, known before the model is loaded (registry models)."""
+    return Provenance(
+        dataset_source=resolve_source(dataset_source),
+        precision=effective_precision(precision or meta.reference_precision, device),
+        fast_preprocess=bool(fast_preprocess),
+        model_revision=meta.revision or NO_REVISION,
+    )
 
 
 def build_engine(
@@ -85,21 +129,56 @@ def check_modalities(task: TaskSpec, engine: EncodeEngine) -> None:
         raise TaskSkipped(gap)
 
 
-def finished_result(
-    task: TaskSpec, meta: ModelMeta, results_dir: str | Path, subsets: list[str] | None = None
-) -> RunOutcome | None:
-    """A stored result that already covers every split and subset of ``task`` (or the selected
-    ``subsets``) on its dataset revision.
+def reusable_cells(
+    task: TaskSpec, previous: TaskResult | None, cells: list[Cell], provenance: Provenance | None, *, warn: bool
+) -> set[Cell]:
+    """The ``cells`` stored in ``previous`` that may be reused: same dataset revision, same settings.
 
-    Lets a rerun report finished tasks without loading the model at all.
+    With ``warn``, stored cells that are not reused because their settings differ are named in a
+    ``SettingsChanged`` warning (they are then recomputed).
     """
-    path = result_path(results_dir, meta.name, meta.revision, task.name)
-    previous = read_result(path)
     if previous is None or previous.dataset_revision != task.dataset.revision:
+        return set()
+    reusable, changed = set(), {}
+    for split, subset in cells:
+        if previous.entry(split, subset) is None:
+            continue
+        recorded = previous.provenance.get(split, {}).get(subset)
+        differences = provenance.differences(recorded) if provenance is not None else []
+        if differences:
+            changed[(split, subset)] = differences
+        else:
+            reusable.add((split, subset))
+    if changed and warn:
+        where = ", ".join(f"{s}/{b}" for s, b in changed)
+        why = "; ".join(sorted({d for ds in changed.values() for d in ds}))
+        warnings.warn(
+            SettingsChanged(f"{task.name}: stored {where} computed with other settings ({why}); recomputing"),
+            stacklevel=3,
+        )
+    return reusable
+
+
+def finished_result(
+    task: TaskSpec,
+    meta: ModelMeta,
+    results_dir: str | Path,
+    subsets: list[str] | None = None,
+    provenance: Provenance | None = None,
+) -> RunOutcome | None:
+    """A stored result that already covers every selected cell of ``task`` with the same settings.
+
+    Lets a rerun report finished tasks without loading the model at all. Without ``provenance``
+    (settings not known before loading) nothing counts as finished.
+    """
+    if provenance is None:
         return None
-    subsets = ["default"] if task.aggregate_of else list(subsets or task.subsets)
-    if all(previous.entry(split, subset) for split in task.eval_splits for subset in subsets):
-        return RunOutcome(previous, path, reused=True)
+    store = ResultStore(results_dir)
+    path = store.path(meta.name, meta.revision, task.name)
+    previous = read_result(path, task.name)
+    cells = task_cells(task, subsets)
+    if len(reusable_cells(task, previous, cells, provenance, warn=False)) == len(cells):
+        return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
     return None
 
 
@@ -113,50 +192,61 @@ def run_task(
     subsets: list[str] | None = None,
     splits: list[str] | None = None,
 ) -> RunOutcome:
-    """Evaluate ``task`` (every eval split x subset, or the given ones) and write its JSON."""
+    """Evaluate ``task`` (every eval split x subset, or the given ones) and merge its cells into its JSON."""
     task = task_for_source(task, source.dataset_source)
     check_modalities(task, engine)
     meta = engine.model.meta
-    path = result_path(results_dir, meta.name, meta.revision, task.name)
+    store = ResultStore(results_dir)
+    path = store.path(meta.name, meta.revision, task.name)
     _writable(path, lambda: write_model_meta(path.parent, meta.to_dict()))  # fail before encoding anything
-    previous = None if overwrite else read_result(path)
-    if previous is not None and previous.dataset_revision != task.dataset.revision:
-        previous = None  # computed on other data: never merged
     wanted = subsets or list(task.subsets)
     if unknown := [s for s in wanted if s not in task.subsets]:
         raise ValueError(f"{task.name} has no subset {', '.join(unknown)} (subsets: {', '.join(task.subsets)})")
+    provenance = provenance_of(engine, source)
+    previous = store.read(path, task.name)
     if task.aggregate_of:
-        return _run_aggregate(task, engine, source, results_dir, path, previous, overwrite)
+        return _run_aggregate(task, engine, source, store, path, previous, provenance, overwrite)
 
-    todo_splits = [
-        s for s in splits or task.eval_splits if previous is None or any(not previous.entry(s, b) for b in wanted)
-    ]
-    check = None
-    if todo_splits:  # the data is checked before anything is encoded
-        check = verify_content(task, source, splits=todo_splits, subsets=wanted)
-        if check.status == "no fingerprint":
-            warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
-    scores = {split: list(previous.scores.get(split, [])) if previous else [] for split in task.eval_splits}
-    elapsed = previous.evaluation_time if previous else 0.0
-    computed = False
-    for split in splits or task.eval_splits:
-        for subset in wanted:
-            if previous is not None and previous.entry(split, subset) is not None:
-                continue
-            start = time.perf_counter()
-            try:
-                scored = PIPELINES[task.family](task, split, subset, source, engine)
-            except ModelError as err:
-                raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
-            elapsed += time.perf_counter() - start
-            scores[split].append(_entry(task, subset, scored.metrics))
-            computed = True
-    scores = {split: entries for split, entries in scores.items() if entries}  # splits not (yet) computed
-    result = TaskResult(task.name, task.dataset.revision, scores, elapsed)
-    if computed or previous is None:
-        _writable(path, lambda: write_result(path, result))
-    checked = f"{check.status}: {check.message}" if check else ""
-    return RunOutcome(result if computed else previous, path, reused=not computed, content_check=checked)
+    cells = task_cells(task, wanted, splits)
+    reuse = set() if overwrite else reusable_cells(task, previous, cells, provenance, warn=True)
+    todo = [cell for cell in cells if cell not in reuse]
+    if not todo:
+        return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
+    todo_splits = list(dict.fromkeys(split for split, _ in todo))
+    todo_subsets = list(dict.fromkeys(subset for _, subset in todo))
+    check = verify_content(task, source, splits=todo_splits, subsets=todo_subsets)  # before any encoding
+    if check.status == "no fingerprint":
+        warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
+    scores: dict[str, list[dict]] = {}
+    elapsed = 0.0
+    for split, subset in todo:
+        start = time.perf_counter()
+        try:
+            scored = PIPELINES[task.family](task, split, subset, source, engine)
+        except ModelError as err:
+            raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
+        elapsed += time.perf_counter() - start
+        scores.setdefault(split, []).append(_entry(task, subset, scored.metrics))
+    computed = _result(task, scores, elapsed, provenance, todo)
+    merged = _commit(store, path, computed, todo)
+    return RunOutcome(merged, path, reused=False, content_check=f"{check.status}: {check.message}", cells=cells)
+
+
+def _result(
+    task: TaskSpec, scores: dict[str, list[dict]], elapsed: float, provenance: Provenance, cells: list[Cell]
+) -> TaskResult:
+    record: dict[str, dict[str, dict]] = {}
+    for split, subset in cells:
+        record.setdefault(split, {})[subset] = provenance.to_json()
+    return TaskResult(task.name, task.dataset.revision, scores, elapsed, provenance=record)
+
+
+def _commit(store: ResultStore, path: Path, result: TaskResult, cells: list[Cell]) -> TaskResult:
+    try:
+        return store.write(path, result, cells)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ResultsNotWritable(f"cannot write results to {path.parent}: {reason} ({err})") from err
 
 
 def _writable(path: Path, write: Callable[[], None]) -> None:
@@ -182,25 +272,30 @@ def _run_aggregate(
     task: TaskSpec,
     engine: EncodeEngine,
     source: DataSource,
-    results_dir: str | Path,
+    store: ResultStore,
     path: Path,
     previous: TaskResult | None,
+    provenance: Provenance,
     overwrite: bool,
 ) -> RunOutcome:
-    """An aggregate task: its raw task's selected subsets (computed or reused), averaged."""
-    if previous is not None and all(previous.entry(s, "default") for s in task.eval_splits):
-        return RunOutcome(previous, path, reused=True)
+    """An aggregate task: its raw task's selected subsets (computed or reused, merged into the raw
+    task's file, whose other subsets stay), averaged."""
+    cells = task_cells(task)
+    if not overwrite and len(reusable_cells(task, previous, cells, provenance, warn=True)) == len(cells):
+        return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
     raw = get_task(task.aggregate_of)
     start = time.perf_counter()
     raw_outcome = run_task(
-        raw, engine, source, results_dir, overwrite=overwrite, subsets=list(task.subsets), splits=list(task.eval_splits)
+        raw, engine, source, store.root, overwrite=overwrite, subsets=list(task.subsets), splits=list(task.eval_splits)
     )
     scores = {}
     for split in task.eval_splits:
-        value = aggregate_subsets(raw_outcome.result.scores.get(split, []), list(task.subsets))
+        value = aggregate_subsets(
+            [e for e in raw_outcome.result.scores.get(split, []) if e["hf_subset"] in task.subsets], list(task.subsets)
+        )
         scores[split] = [
             {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
         ]
-    result = TaskResult(task.name, task.dataset.revision, scores, time.perf_counter() - start)
-    _writable(path, lambda: write_result(path, result))
-    return RunOutcome(result, path, reused=False)
+    computed = _result(task, scores, time.perf_counter() - start, provenance, cells)
+    merged = _commit(store, path, computed, cells)
+    return RunOutcome(merged, path, reused=False, cells=cells)

@@ -205,13 +205,25 @@ def _factory_meta(spec: str) -> ModelMeta:
     )
 
 
+class FactoryImportError(ImportError):
+    """A ``module:factory`` module was found but failed to import; the message holds the cause."""
+
+
 def _import_factory(module_name: str, attr: str) -> Callable[..., Any]:
+    # The current directory goes last: a factory module there is found, but a file there named
+    # like an installed package (sklearn.py) never shadows that package.
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
+        sys.path.append(str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as err:
+        if err.name != module_name and not module_name.startswith(f"{err.name}."):
+            raise FactoryImportError(f"model factory module {module_name!r} failed to import: {err}") from err
         raise UnknownNameError("model factory module", module_name, []) from err
+    except Exception as err:  # the module exists but raises on import: show why
+        raise FactoryImportError(
+            f"model factory module {module_name!r} failed to import: {type(err).__name__}: {err}"
+        ) from err
     factory = getattr(module, attr, None)
     if not callable(factory):
         names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]

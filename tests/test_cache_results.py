@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from harness.encode.cache import EmbeddingCache
-from harness.results.task_result import TaskResult, model_folder, read_result, result_path, write_result
+from harness.results.store import read_result
+from harness.results.task_result import TaskResult, model_folder, result_path, write_result
 
 
 def test_cache_round_trip_and_single_compute(tmp_path: Path) -> None:

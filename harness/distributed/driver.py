@@ -20,9 +20,9 @@ from harness.data.hub import DataSource
 from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
-from harness.encode.cache import atomic_write_bytes
-from harness.results.task_result import model_folder, result_path, safe_path_part, write_model_meta
-from harness.runner import finished_result, modality_gap
+from harness.results.store import ResultStore
+from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part, write_model_meta
+from harness.runner import expected_provenance, finished_result, modality_gap
 
 MAX_RETRIES = 3  # per group, on top of the first attempt: worker or node deaths, NodeFault
 LOCAL = "local"
@@ -96,12 +96,17 @@ def node_names() -> dict[str, str]:
 
 
 def pending_cases(
-    cases: Sequence[tuple[str, TaskSpec]], jobs: dict[str, JobSettings], results_dir: str
+    cases: Sequence[tuple[str, TaskSpec]],
+    jobs: dict[str, JobSettings],
+    results_dir: str,
+    outcomes: ClusterOutcomes | None = None,
 ) -> tuple[list[tuple[str, TaskSpec]], dict[str, object]]:
-    """The cases that need the cluster (not finished, not skipped for a modality), as their dataset source
-    reads them, and the models' metadata.
+    """The cases that need the cluster (not finished with these settings, not skipped for a modality),
+    as their dataset source reads them, and the models' metadata.
 
     A ``module:factory`` model's metadata is known only after loading it, so all its cases are sent.
+    Without ``--device`` the settings are judged as a GPU computes them; a worker that computes
+    otherwise judges its stored cells again itself (``run_task``), so nothing is reused on a guess.
     """
     from mieb_models.registry import get_model_meta
 
@@ -109,13 +114,23 @@ def pending_cases(
     for model in jobs:
         meta = get_model_meta(model)
         metas[model] = None if "factory" in meta.loader_kwargs else meta
+        if metas[model] is not None and outcomes is not None:
+            job = jobs[model]
+            outcomes.provenance[model] = expected_provenance(
+                meta, job.dataset_source, job.precision, job.device or "cuda", job.fast_preprocess
+            )
     todo = []
     for model, task in cases:
         job, meta = jobs[model], metas[model]
         task = job.task_view(task)
         if meta is not None and modality_gap(task, meta):
             continue
-        if meta is not None and not job.overwrite and finished_result(task, meta, results_dir, job.subsets_of(task)):
+        expected = outcomes.provenance.get(model) if outcomes is not None else None
+        if (
+            meta is not None
+            and not job.overwrite
+            and finished_result(task, meta, results_dir, job.subsets_of(task), expected)
+        ):
             continue
         todo.append((model, task))
     return todo, metas
@@ -147,7 +162,7 @@ def run_cases_on_ray(
     outcomes = ClusterOutcomes(results_dir)
     if not cases:
         return outcomes
-    todo, metas = pending_cases(cases, jobs, results_dir)
+    todo, metas = pending_cases(cases, jobs, results_dir, outcomes)
     if not todo:
         write_line("mieb ray: every selected task is finished; nothing to send to the cluster")
         return outcomes
@@ -218,7 +233,11 @@ def _alive(ray: object) -> dict[str, bool]:
 
 
 def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list[str]:
-    """Write the group's task files atomically into the driver's results folder; the task names written."""
+    """Merge the cells the group computed into the driver's results folder (through the store, under
+    each file's lock, so cells written meanwhile by other runs stay); the task names written."""
+    import json
+
+    store = ResultStore(results_dir)
     folder = model_folder(results_dir, result.model_name, result.revision)
     if result.files and not (folder / "model_meta.json").is_file():
         write_model_meta(folder, result.model_meta)
@@ -227,7 +246,9 @@ def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list
         if safe_path_part(name) != name or not name.endswith(".json"):
             raise ValueError(f"a worker returned an unsafe result file name {name!r}")
         path = folder / name
-        atomic_write_bytes(path, text.encode())
+        computed = TaskResult.from_json(json.loads(text))
+        cells = [tuple(cell) for cell in result.cells.get(name, [])]
+        store.write(path, computed, cells)  # type: ignore[arg-type]
         run.written.append(path)
         written.append(name.removesuffix(".json"))
     return written

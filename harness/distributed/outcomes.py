@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.catalogue.queries import TaskSpec
-from harness.results.task_result import read_result, result_path
+from harness.results.store import Provenance, read_result, task_cells
+from harness.results.task_result import result_path
 from harness.runner import RunOutcome, TaskSkipped, finished_result
 from mieb_models.base import ModelMeta
 
@@ -43,6 +44,8 @@ class ClusterOutcomes:
 
     results_dir: str
     cases: dict[tuple[str, str], CaseOutcome] = field(default_factory=dict)
+    # model argument -> the settings its finished results must match (registry models only)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
 
     def outcome_for(
         self, model: str, task: TaskSpec, meta: ModelMeta | None, subsets: list[str] | None = None
@@ -51,7 +54,8 @@ class ClusterOutcomes:
         ClusterTaskFailed as a local run would."""
         case = self.cases.get((model, task.name))
         if case is None:
-            previous = finished_result(task, meta, self.results_dir, subsets) if meta is not None else None
+            expected = self.provenance.get(model)
+            previous = finished_result(task, meta, self.results_dir, subsets, expected) if meta is not None else None
             if previous is None:
                 raise ClusterTaskFailed(f"{task.name} on {model}: not finished and not run on the cluster")
             return previous, ModelKey(meta.name, meta.revision)
@@ -60,7 +64,7 @@ class ClusterOutcomes:
         if case.status != "finished" or case.model is None:
             raise ClusterTaskFailed(case.message)
         path = result_path(self.results_dir, case.model.name, case.model.revision, task.name)
-        result = read_result(Path(path))
+        result = read_result(Path(path), task.name)
         if result is None:
             raise ClusterTaskFailed(f"{task.name} on {model}: the cluster finished it but {path} is unreadable")
-        return RunOutcome(result, path, reused=case.reused), case.model
+        return RunOutcome(result, path, reused=case.reused, cells=task_cells(task, subsets)), case.model

@@ -9,6 +9,7 @@ Ray at module level; the driver wraps ``run_group`` as a Ray task.
 from __future__ import annotations
 
 import errno
+import json
 import tempfile
 import time
 import traceback
@@ -75,6 +76,7 @@ class GroupResult:
     revision: str | None
     model_meta: dict[str, Any]
     files: dict[str, str] = field(default_factory=dict)  # task file name -> JSON text
+    cells: dict[str, list[list[str]]] = field(default_factory=dict)  # task file name -> [split, subset] computed
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # task name -> {status, message, reused}
 
 
@@ -225,6 +227,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
             for path in sorted(folder.glob("*.json"))
             if path.name != META_FILE and path.read_text() != previous.get(path.name)
         }
+        cells = {name: changed_cells(previous.get(name), text) for name, text in files.items()}
     return GroupResult(
         node_id=node_id,
         wall_s=time.perf_counter() - start,
@@ -234,5 +237,24 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         revision=meta.revision,
         model_meta=meta.to_dict(),
         files=files,
+        cells=cells,
         tasks=tasks,
     )
+
+
+def changed_cells(before: str | None, after: str) -> list[list[str]]:
+    """The [split, subset] cells whose entry or settings differ between two texts of one result file
+    (what the group computed; reused cells are copied unchanged)."""
+
+    def cells_of(text: str | None) -> dict[tuple[str, str], tuple[Any, Any]]:
+        data = json.loads(text) if text else {}
+        block = data.get("mieb") if isinstance(data.get("mieb"), dict) else {}
+        settings = block.get("provenance") or {}
+        return {
+            (split, entry["hf_subset"]): (entry, settings.get(split, {}).get(entry["hf_subset"]))
+            for split, entries in (data.get("scores") or {}).items()
+            for entry in entries
+        }
+
+    old, new = cells_of(before), cells_of(after)
+    return [[split, subset] for (split, subset), value in new.items() if old.get((split, subset)) != value]

@@ -3,9 +3,11 @@
 Files are plain numpy arrays loaded with ``allow_pickle=False``; a sidecar JSON records the key in
 clear and the SHA-256 and size of the ``.npy`` bytes. An entry whose bytes do not match its sidecar
 (truncated, overwritten, zero-length, or written by a run killed between the two files) is never
-used: it is reported with a warning and recomputed. A per-entry lock makes concurrent processes
-wait for the one that encodes, so shared images are encoded once per model; the lock file is
-removed when the entry is written.
+used: it is reported with a warning and recomputed; so is an array that does not fit its key
+(rows, dimension, dtype, finiteness), which is never written either. A per-entry lock
+(``harness.files.file_lock``) makes concurrent processes wait for the one that encodes, so shared
+images are encoded once per model; a wait says who holds the lock and ends (the array is then
+computed here) when the holder is stopped or the wait passes ``$MIEB_LOCK_TIMEOUT`` seconds.
 
 A cache that cannot be written (full disk, file size limit, read-only folder) never costs a
 result: the entry is left out (no half-written pair of files stays), a ``CacheWriteFailed``
@@ -19,16 +21,17 @@ import hashlib
 import io
 import json
 import os
-import socket
-import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from harness.files import LockTimeout, atomic_write_bytes, file_lock, lock_timeout, read_regular_bytes
+
 CACHE_DIR_ENV = "MIEB_CACHE_DIR"
-_TMP_SUFFIX = ".tmp"
+# How long a process waits for another one encoding the same entry before encoding it itself.
+LOCK_WAIT_S = 1800.0
 
 
 class CacheEntryDiscarded(UserWarning):
@@ -45,129 +48,64 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "mieb" / "embeddings"
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+class CacheEntryInvalid(ValueError):
+    """An array that does not fit its key (rows, dimension, dtype, finiteness); it is never stored."""
 
 
-def _tmp_prefix(path: Path) -> str:
-    return f".{path.name}.{socket.gethostname()}-"
+ROWS_KEY = "n"  # the key field holding the number of inputs an entry encodes
 
 
-def _sweep_dead_writers(path: Path) -> None:
-    """Remove temporary files of ``path`` left by killed writers on this host (their pid is gone)."""
-    prefix = _tmp_prefix(path)
-    for leftover in path.parent.glob(f"{glob_escape(prefix)}*{_TMP_SUFFIX}"):
-        pid = leftover.name[len(prefix) :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            leftover.unlink(missing_ok=True)
+def entry_problem(key: dict, array: object, rows: int | None = None) -> str | None:
+    """Why ``array`` cannot be the entry of ``key``, or None.
 
-
-def glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
-
-    The file gets the permissions of the user's umask (as ``open`` would give it), and temporary
-    files left by a writer that was killed are removed.
+    An entry is a finite 2-d float array with at least one column and, where the key (``key["n"]``)
+    or the caller (``rows``) says how many inputs it encodes, that many rows.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_dead_writers(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{_tmp_prefix(path)}{os.getpid()}.", suffix=_TMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def entry_lock(path: Path) -> Iterator[None]:
-    """An exclusive inter-process lock on ``path`` whose file is removed on release.
-
-    filelock's locks keep their file forever (one per cache entry). Here the holder unlinks the
-    file before unlocking, and a waiter that wakes on an unlinked file retries on the new one, so
-    two processes never both hold the lock and nothing is left behind.
-    """
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: filelock, which leaves its lock file
-        from filelock import FileLock
-
-        with FileLock(str(path)):
-            yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            current = os.stat(path)
-            held = os.fstat(fd)
-        except FileNotFoundError:  # the previous holder removed it after we opened it
-            os.close(fd)
-            continue
-        except BaseException:
-            os.close(fd)
-            raise
-        if (current.st_ino, current.st_dev) == (held.st_ino, held.st_dev):
-            break
-        os.close(fd)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        os.close(fd)
+    if not isinstance(array, np.ndarray):
+        return f"not an array ({type(array).__name__})"
+    if array.ndim != 2:
+        return f"{array.ndim}-d array of shape {array.shape}, expected rows x dimension"
+    if not np.issubdtype(array.dtype, np.floating):
+        return f"dtype {array.dtype}, expected floating point"
+    rows = key.get(ROWS_KEY) if rows is None else rows
+    if isinstance(rows, int) and array.shape[0] != rows:
+        return f"{array.shape[0]} rows for {rows} inputs"
+    if array.shape[1] < 1 and array.shape[0] > 0:
+        return f"dimension {array.shape[1]}"
+    if not np.isfinite(array).all():
+        return "NaN or infinite values"
+    return None
 
 
 class EmbeddingCache:
-    """Maps a key (a JSON-able dict naming model, data and preprocessing) to an array."""
+    """Maps a key (a JSON-able dict naming model, data and preprocessing) to an array.
 
-    def __init__(self, root: str | os.PathLike[str]):
+    An array is checked against its key (``entry_problem``) before it is written and after it is
+    read: a wrong entry is never stored and never served.
+    """
+
+    def __init__(self, root: str | os.PathLike[str], *, lock_wait_s: float | None = None):
         self.root = Path(root)
+        self.lock_wait_s = lock_timeout(LOCK_WAIT_S) if lock_wait_s is None else lock_wait_s
 
     def path_for(self, key: dict) -> Path:
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:40]
         return self.root / digest[:2] / f"{digest}.npy"
 
-    def get(self, key: dict) -> np.ndarray | None:
+    def get(self, key: dict, rows: int | None = None) -> np.ndarray | None:
         """The verified array of ``key``; None when absent or damaged (a warning says which)."""
-        array, problem = self._load(key)
+        array, problem = self._load(key, rows)
         if problem:
             warnings.warn(CacheEntryDiscarded(problem), stacklevel=2)
         return array
 
-    def _load(self, key: dict) -> tuple[np.ndarray | None, str | None]:
+    def _load(self, key: dict, rows: int | None = None) -> tuple[np.ndarray | None, str | None]:
         path = self.path_for(key)
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None, None
         try:
-            data = path.read_bytes()
-            sidecar = json.loads(path.with_suffix(".json").read_text())
+            data = read_regular_bytes(path)
+            sidecar = json.loads(read_regular_bytes(path.with_suffix(".json")))
         except (OSError, ValueError) as err:
             return None, f"embedding cache entry {path} has no readable record ({type(err).__name__}); recomputing"
         expected = sidecar.get("npy_sha256") if isinstance(sidecar, dict) else None
@@ -178,11 +116,17 @@ class EmbeddingCache:
                 "discarded and recomputed"
             )
         try:
-            return np.load(io.BytesIO(data), allow_pickle=False), None
+            array = np.load(io.BytesIO(data), allow_pickle=False)
         except (ValueError, OSError, EOFError) as err:  # checksummed but not an array we accept (object dtype)
             return None, f"embedding cache entry {path} is not a plain array ({err}); recomputing"
+        if problem := entry_problem(key, array, rows):
+            return None, f"embedding cache entry {path} does not fit its key ({problem}); recomputing"
+        return array, None
 
-    def put(self, key: dict, array: np.ndarray) -> None:
+    def put(self, key: dict, array: np.ndarray, rows: int | None = None) -> None:
+        """Store ``array`` under ``key``; ``CacheEntryInvalid`` when it does not fit the key."""
+        if problem := entry_problem(key, array, rows):
+            raise CacheEntryInvalid(f"embedding cache entry for {key} not written: {problem}")
         path = self.path_for(key)
         data = _npy_bytes(array)
         record = {"key": key, "npy_sha256": hashlib.sha256(data).hexdigest(), "npy_bytes": len(data)}
@@ -196,32 +140,46 @@ class EmbeddingCache:
                     part.unlink(missing_ok=True)
             raise
 
-    def get_or_compute(self, key: dict, compute: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
-        """The cached array, or ``compute()`` stored under the key; second item: was it a hit."""
-        hit = self.get(key)
+    def get_or_compute(
+        self, key: dict, compute: Callable[[], np.ndarray], rows: int | None = None
+    ) -> tuple[np.ndarray, bool]:
+        """The cached array, or ``compute()`` stored under the key; second item: was it a hit.
+
+        A computed array that does not fit the key raises ``CacheEntryInvalid`` (nothing is
+        stored). A lock held past ``lock_wait_s`` (or by a stopped process) is not waited for: the
+        array is computed here and a ``CacheWriteFailed`` warning names the holder.
+        """
+        hit = self.get(key, rows)
         if hit is not None:
             return hit, True
         path = self.path_for(key)
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(entry_lock(path.with_name(path.name + ".lock")))
-            except OSError as err:  # the cache folder cannot even hold a lock file
+                lock = path.with_name(path.name + ".lock")
+                stack.enter_context(file_lock(lock, timeout=self.lock_wait_s, what="embedding cache entry"))
+            except OSError as err:  # no lock file possible, or a holder that does not let go
+                array = compute()
+                if problem := entry_problem(key, array, rows):
+                    raise CacheEntryInvalid(f"computed embeddings do not fit their inputs: {problem}") from None
                 _warn_unwritable(path, err)
-                return compute(), False
-            hit, _ = self._load(key)  # another process may have written it while we waited
+                return array, False
+            hit, _ = self._load(key, rows)  # another process may have written it while we waited
             if hit is not None:
                 return hit, True
             array = compute()
             try:
-                self.put(key, array)
+                self.put(key, array, rows)
+            except CacheEntryInvalid:
+                raise
             except OSError as err:
                 _warn_unwritable(path, err)
         return array, False
 
 
 def _warn_unwritable(path: Path, err: OSError) -> None:
+    kind = "not waited for" if isinstance(err, LockTimeout) else "not written"
     warnings.warn(
-        CacheWriteFailed(f"embedding cache entry {path} not written ({err}); going on without caching it"),
+        CacheWriteFailed(f"embedding cache entry {path} {kind} ({err}); going on without caching it"),
         stacklevel=3,
     )
 

@@ -53,7 +53,9 @@ class BatchGuard:
         self.batches += 1
         where = f"{kind} batch {self.batches} ({rows} inputs)"
         output = self._call(encode, args, where)
-        array = self._as_matrix(output, where)
+        # A copy: a model may hand back one buffer it overwrites on its next call (a torch tensor's
+        # .numpy() shares memory), and kept batches must not change under the scores.
+        array = np.array(self._as_matrix(output, where), copy=True)
         if array.shape[0] != rows:
             raise ModelOutputError(
                 f"{self.model_name} returned {array.shape[0]} embeddings for {rows} inputs in {where}"

@@ -23,6 +23,7 @@ first rows. Truncated files that PIL can still read are decoded as the reference
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ import numpy as np
 from harness.data.hub import DatasetInvalid
 from harness.data.records import ImageSource
 from harness.encode import imageio
-from harness.encode.cache import EmbeddingCache
+from harness.encode.cache import CacheEntryInvalid, EmbeddingCache, entry_problem
 from harness.encode.checks import BatchGuard, ModelOutputError
 from harness.encode.fast_preprocess import FAST_ID, PixelSpec, apply_spec, pixel_spec
 from harness.encode.prefetch import DevicePrefetcher
@@ -167,6 +168,7 @@ class EncodeEngine:
         self.guard = BatchGuard(model.meta.name)  # checks every batch's output; holds the batch timeout
         self._memo: dict[str, np.ndarray] = {}
         self.device = str(getattr(model, "device", "cpu"))
+        self.fast_preprocess = fast_preprocess  # as asked (recorded with results); ``spec``: as applied
         self.spec = _fast_spec(model) if fast_preprocess else None
 
     def _model_key(self) -> dict[str, Any]:
@@ -182,15 +184,20 @@ class EncodeEngine:
             key["precision"] = precision
         return key
 
-    def _cached(self, what: dict[str, Any], label: str, compute: Any) -> np.ndarray:
+    def _cached(self, what: dict[str, Any], label: str, compute: Any, rows: int) -> np.ndarray:
         key = {**self._model_key(), **what}
         memo_key = repr(sorted(key.items()))
         if memo_key in self._memo:
             return self._memo[memo_key]
-        if self.cache is None:
-            array, hit = compute(), False
-        else:
-            array, hit = self.cache.get_or_compute(key, compute)
+        try:
+            if self.cache is None:
+                array, hit = compute(), False
+                if problem := entry_problem(key, array, rows):
+                    raise CacheEntryInvalid(problem)
+            else:
+                array, hit = self.cache.get_or_compute(key, compute, rows)
+        except CacheEntryInvalid as err:
+            raise ModelOutputError(f"{self.model.meta.name}: embeddings of {label} not usable: {err}") from None
         self.guard.observe(what["kind"], array)
         (self.stats.cached if hit else self.stats.computed).append(label)
         log.info("%s %s", "cache hit:" if hit else "encoded:", label)
@@ -200,19 +207,18 @@ class EncodeEngine:
     def images(self, source: ImageSource, label: str = "") -> np.ndarray:
         """Embeddings of every image of ``source``, in order."""
         label = label or f"{source.identity}:{source.column} ({len(source)} images)"
-        return self._cached({"kind": "image", **source.cache_identity()}, label, lambda: self._encode_images(source))
+        what = {"kind": "image", **source.cache_identity()}
+        return self._cached(what, label, lambda: self._encode_images(source), len(source))
 
     def texts(self, texts: Sequence[str], label: str = "") -> np.ndarray:
         """Embeddings of ``texts``, in order; a text repeated in ``texts`` is tokenised and encoded once."""
         texts = [str(t) for t in texts]
         unique = list(dict.fromkeys(texts))  # first occurrences, in order: no repeats -> the same list
-        digest = hashlib.sha256("\x1f".join(unique).encode()).hexdigest()[:32]
         label = label or f"{len(texts)} texts"
         if len(unique) < len(texts):
             label = f"{label} ({len(unique)} unique)"
-        array = self._cached(
-            {"kind": "text", "texts": digest, "n": len(unique)}, label, lambda: self._encode_texts(unique)
-        )
+        what = {"kind": "text", "texts": texts_digest(unique), "n": len(unique)}
+        array = self._cached(what, label, lambda: self._encode_texts(unique), len(unique))
         if len(unique) == len(texts):
             return array
         position = {text: i for i, text in enumerate(unique)}
@@ -225,9 +231,9 @@ class EncodeEngine:
         fuse = getattr(self.model, "encode_fused", None)
         if fuse is None:
             return self.texts(texts, label) + self.images(images, label)
-        digest = hashlib.sha256("\x1f".join(map(str, texts)).encode()).hexdigest()[:32]
-        what = {"kind": "fused", "texts": digest, **images.cache_identity()}
-        return self._cached(what, label or "fused inputs", lambda: self._encode_fused(list(texts), images))
+        texts = [str(t) for t in texts]
+        what = {"kind": "fused", "texts": texts_digest(texts), **images.cache_identity()}
+        return self._cached(what, label or "fused inputs", lambda: self._encode_fused(texts, images), len(texts))
 
     def _loader(self, source: ImageSource) -> Any:
         import torch
@@ -329,6 +335,22 @@ class EncodeEngine:
             )
             start += n
         return _concat(chunks)
+
+
+_SEPARATOR = "\x1f"
+
+
+def texts_digest(texts: Sequence[str]) -> str:
+    """A digest that tells any two text lists apart (the cache key of their embeddings).
+
+    Lists without the separator character keep the digest of the separator-joined text (the
+    key existing caches were written under): with the count in the key, that joining is
+    injective for them. A list where a text holds the separator is digested as its JSON
+    encoding, which is injective for every list.
+    """
+    if any(_SEPARATOR in text for text in texts):
+        return "json-" + hashlib.sha256(json.dumps(list(texts)).encode()).hexdigest()[:32]
+    return hashlib.sha256(_SEPARATOR.join(texts).encode()).hexdigest()[:32]
 
 
 class _Tokenized:

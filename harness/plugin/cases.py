@@ -20,7 +20,14 @@ def test_task(
     from harness.data.sources import task_for_source
     from harness.encode.checks import ModelError
     from harness.gating.references import compare, reference_cells
-    from harness.runner import ResultsNotWritable, TaskSkipped, finished_result, modality_gap, run_task
+    from harness.runner import (
+        ResultsNotWritable,
+        TaskSkipped,
+        expected_provenance,
+        finished_result,
+        modality_gap,
+        run_task,
+    )
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
     meta = mieb_model_meta
@@ -41,7 +48,11 @@ def test_task(
             pytest.fail(str(err), pytrace=False)
     if outcome is None and meta is not None and not mieb_settings.overwrite:
         # finished work is reported without loading the model
-        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets)
+        device = request.getfixturevalue("worker_device")
+        provenance = expected_provenance(
+            meta, mieb_settings.dataset_source, mieb_settings.precision, device, mieb_settings.fast_preprocess
+        )
+        outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets, provenance)
     if outcome is None:
         engine = request.getfixturevalue("mieb_engine")
         meta = engine.model.meta
@@ -76,7 +87,7 @@ def test_task(
         state = ("ok" if verdict.passed else "regression") if verdict.checked else "not checked"
     parts = (missing if checks else "", verdict.message if verdict.checked or not missing else "")
     message = "; ".join(m for m in parts if m) or verdict.message
-    score = outcome.result.main_score()
+    score = outcome.score
     row = {
         "model": meta.name,
         "task": mieb_task.name,

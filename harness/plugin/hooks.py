@@ -65,7 +65,7 @@ def _check_models(models: tuple[str, ...], *, trust_remote_code: bool) -> None:
     for name in models:
         try:
             meta = get_model_meta(name)
-        except (UnknownNameError, ValueError) as err:
+        except (UnknownNameError, ValueError, ImportError) as err:
             raise pytest.UsageError(f"--model {name}: {err}") from None
         if meta.needs_remote_code and not trust_remote_code:
             raise pytest.UsageError(

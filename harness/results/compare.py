@@ -20,6 +20,7 @@ from harness.catalogue.queries import TaskSpec, UnknownNameError, all_tasks, get
 from harness.gating.references import dataset_revision_matches, tolerance_for
 from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
 from harness.results.leaderboard import select_revisions
+from harness.results.store import score_of, task_cells
 
 
 @dataclass
@@ -106,18 +107,10 @@ def _one_model(folder: str | Path, model: str | None, flag: str) -> tuple[str, d
 
 
 def task_score(task: TaskSpec, result: ResultFile) -> tuple[float | None, list[str]]:
-    """Mean main score over every eval (split, subset); None and the missing cells when any is absent."""
-    subsets = ["default"] if task.aggregate_of else list(task.subsets)
-    values, missing = [], []
-    for split in task.eval_splits:
-        for subset in subsets:
-            entry = result.entry(split, subset)
-            score = None if entry is None else entry.get("main_score")
-            if score is None:
-                missing.append(split if subset == "default" else f"{split}/{subset}")
-            else:
-                values.append(float(score))
-    return (None if missing else sum(values) / len(values)), missing
+    """Mean main score over every eval (split, subset) (``store.score_of``, as run and report compute it);
+    None and the missing cells when any is absent."""
+    score, missing = score_of(result, task_cells(task))
+    return score, [split if subset == "default" else f"{split}/{subset}" for split, subset in missing]
 
 
 def compare_folders(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
+
+from harness.results.store import InvalidResultFile, load_json
+from harness.results.task_result import MIEB_BLOCK
 
 NO_REVISION_NAMES = frozenset({"", "no_revision_available", "external"})
 
@@ -35,7 +39,7 @@ class ResultFile:
     task_name: str
     dataset_revision: str
     scores: Mapping[str, list[dict[str, Any]]]
-    mteb_version: str | None
+    mteb_version: str | None  # the mteb protocol the scores follow (mieb files: their ``mieb.protocol``)
     date: float | None  # seconds since the epoch; None when the file has no date
     path: Path
 
@@ -83,15 +87,19 @@ def _identity(revision_folder: Path) -> tuple[str, str]:
 
 
 def read_result_file(path: Path) -> ResultFile | None:
-    """A result file, or None when it is not one (unreadable, not JSON, no scores)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        scores = data["scores"]
-        task_name = data["task_name"]
-    except (OSError, ValueError, KeyError, TypeError):
+    """A validated result file (``harness.results.store.load_json``, the reader every command shares),
+    or None when it is not one; an invalid file is named in an ``InvalidResultFile`` warning."""
+    data, problems = load_json(path)
+    if problems:
+        warnings.warn(InvalidResultFile(f"result file not used: {path}: {'; '.join(problems[:5])}"), stacklevel=2)
+    if data is None:
         return None
-    if not isinstance(scores, dict) or not isinstance(task_name, str):
+    scores, task_name = data["scores"], data["task_name"]
+    if task_name != path.stem:  # another task's file copied over this one
+        warnings.warn(InvalidResultFile(f"result file not used: {path} holds task {task_name!r}"), stacklevel=2)
         return None
+    block = data.get(MIEB_BLOCK) if isinstance(data.get(MIEB_BLOCK), dict) else {}
+    protocol = str(block.get("protocol") or "").removeprefix("mteb ") or None
     model, revision = _identity(path.parent)
     return ResultFile(
         model=model,
@@ -99,7 +107,7 @@ def read_result_file(path: Path) -> ResultFile | None:
         task_name=task_name,
         dataset_revision=str(data.get("dataset_revision") or ""),
         scores={split: [e for e in entries if isinstance(e, dict)] for split, entries in scores.items()},
-        mteb_version=data.get("mteb_version"),
+        mteb_version=data.get("mteb_version") or protocol,
         date=normalise_date(data.get("date")),
         path=path,
     )

@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from harness.catalogue.queries import TaskSpec
 from harness.results.aggregate import MEAN_TASK_TYPE, borda_ranks, mean_task_type
 from harness.results.folders import NO_REVISION_NAMES, ResultFile, ResultsFolderError
+from harness.results.store import cell_scores, task_cells
 
 Score = float | None
 
@@ -96,21 +97,21 @@ def select_revisions(
     """One result per (model, task), chosen as mteb's ``join_revisions`` chooses (see module doc).
 
     ``revisions`` maps a model name (or None for every model) to the revision to use. Copies of
-    the same (model, revision, task) from several folders (shards) resolve to the newest file
-    date, then to the folder given last.
+    the same (model, revision, task) from several folders (shards) are merged cell by cell
+    (``merge_copies``); two copies holding different scores for one cell are an error naming both.
     """
     revisions = dict(revisions or {})
-    by_key: dict[tuple[str, str], dict[str, ResultFile]] = defaultdict(dict)
+    copies: dict[tuple[str, str, str], list[ResultFile]] = defaultdict(list)
     for result in results:
         wanted = revisions.get(result.model, revisions.get(None))
         if wanted is not None and result.revision != wanted:
             continue
         if not any(result.scores.values()):
             continue  # mteb drops results without scores before choosing
-        same = by_key[(result.model, result.task_name)]
-        previous = same.get(result.revision)
-        if previous is None or (result.date or -math.inf) >= (previous.date or -math.inf):
-            same[result.revision] = result
+        copies[(result.model, result.task_name, result.revision)].append(result)
+    by_key: dict[tuple[str, str], dict[str, ResultFile]] = defaultdict(dict)
+    for (model, task, revision), found in copies.items():
+        by_key[(model, task)][revision] = merge_copies(found)
     chosen: dict[tuple[str, str], ResultFile] = {}
     for (model, task), candidates in by_key.items():
         pinned = _pinned_revision(model)
@@ -132,6 +133,50 @@ def select_revisions(
     return chosen
 
 
+def merge_copies(copies: Sequence[ResultFile]) -> ResultFile:
+    """One (model, revision, task) from several folders: the union of their cells.
+
+    A cell two copies hold with different main scores (or on different dataset revisions) is
+    reported as a ``ResultsFolderError`` naming both files, never resolved by picking one.
+    """
+    if len(copies) == 1:
+        return copies[0]
+    first = copies[0]
+    revisions = {c.dataset_revision for c in copies}
+    if len(revisions) > 1:
+        raise ResultsFolderError(
+            f"{first.model} ({first.revision}): {first.task_name} was computed on dataset revisions "
+            f"{', '.join(sorted(revisions))} in {', '.join(str(c.path) for c in copies)}; keep one of them"
+        )
+    cells: dict[str, dict[str, tuple[dict, ResultFile]]] = defaultdict(dict)
+    conflicts = []
+    for copy in sorted(copies, key=lambda c: c.date or -math.inf):
+        for split, entries in copy.scores.items():
+            for entry in entries:
+                subset = entry.get("hf_subset", "default")
+                held = cells[split].get(subset)
+                if held is not None and not _same_score(held[0].get("main_score"), entry.get("main_score")):
+                    conflicts.append(
+                        f"{split}/{subset}: {held[0].get('main_score')} in {held[1].path}, "
+                        f"{entry.get('main_score')} in {copy.path}"
+                    )
+                cells[split][subset] = (entry, copy)
+    if conflicts:
+        raise ResultsFolderError(
+            f"{first.model} ({first.revision}) {first.task_name}: the merged folders disagree on "
+            f"{'; '.join(conflicts)}; remove the copy that is wrong or pass one folder"
+        )
+    newest = max(copies, key=lambda c: c.date or -math.inf)
+    scores = {split: [entry for entry, _ in by_subset.values()] for split, by_subset in cells.items()}
+    return replace(newest, scores=scores)
+
+
+def _same_score(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-9)  # type: ignore[arg-type]
+
+
 class _Lowest:
     def __lt__(self, other: object) -> bool:
         return not isinstance(other, _Lowest)
@@ -149,21 +194,16 @@ _NO_VERSION = _Lowest()
 
 
 def filtered_cells(task: TaskSpec, result: ResultFile) -> list[tuple[str, str, Score]]:
-    """``(split, subset, main_score)`` over the task's eval splits and subsets; missing ones are None."""
-    subsets = ["default"] if task.aggregate_of else list(task.subsets)
-    cells: list[tuple[str, str, Score]] = []
-    for split in task.eval_splits:
-        entries = result.scores.get(split)
-        if entries is None:
-            cells += [(split, s, None) for s in subsets]
-            continue
-        for entry in entries:
-            if entry.get("hf_subset", "default") in subsets:
-                cells.append((split, entry.get("hf_subset", "default"), _as_score(entry.get("main_score"))))
-        if not task.aggregate_of:
-            seen = {e.get("hf_subset", "default") for e in entries}
-            cells += [(split, s, None) for s in subsets if s not in seen]
-    return cells
+    """``(split, subset, main_score)`` over the task's cells (``store.task_cells``); missing ones are None.
+
+    As mteb's filter, an aggregate task's split that is present without a ``default`` entry adds no cell.
+    """
+    scores = cell_scores(result, task_cells(task))
+    return [
+        (split, subset, value)
+        for (split, subset), value in scores.items()
+        if not (task.aggregate_of and split in result.scores and result.entry(split, subset) is None)
+    ]
 
 
 def _as_score(value: object) -> Score:
@@ -202,23 +242,23 @@ def build_leaderboard(
     # Step 3: the (split, subset) coverage a task has across the table.
     scored_subsets: dict[str, set[str]] = defaultdict(set)
     scored_splits: dict[str, set[str]] = defaultdict(set)
-    for (_, task), task_cells in cells.items():
-        for split, subset, score in task_cells:
+    for (_, task), found in cells.items():
+        for split, subset, score in found:
             if score is not None:
                 scored_subsets[task].add(subset)
                 scored_splits[task].add(split)
     raw: dict[str, dict[str, Score]] = defaultdict(dict)  # before the coverage rule (Borda)
     scores: dict[str, dict[str, Score]] = defaultdict(dict)
     task_order: list[str] = []
-    for (model, task), task_cells in cells.items():
-        if not task_cells:
+    for (model, task), found in cells.items():
+        if not found:
             continue  # no row at all: the task is absent for this model, as in mteb's long frame
         if task not in task_order:
             task_order.append(task)
-        present = [s for _, _, s in task_cells if s is not None]
+        present = [s for _, _, s in found if s is not None]
         mean = _mean(present)
         raw[model][task] = mean
-        have = len({(split, subset) for split, subset, s in task_cells if s is not None})
+        have = len({(split, subset) for split, subset, s in found if s is not None})
         required = len(scored_subsets[task]) * len(scored_splits[task])
         scores[model][task] = None if have < required else mean
 

@@ -1,9 +1,14 @@
-"""Task results in the MTEB 2.x on-disk format, written atomically, read back for resume.
+"""Task results in the MTEB 2.x on-disk format (the record and its JSON; ``harness.results.store`` reads
+and writes the files).
 
 Layout: ``<results>/<org>__<model>/<revision>/<Task>.json`` plus ``model_meta.json``. Scores are
 ``scores[split] = [{hf_subset, languages, main_score, <metrics>}]`` with floats rounded to 6 places.
 NaN and infinite values are written as ``null`` (strict JSON; mteb's readers accept it) and read
 back as NaN.
+
+``mteb_version`` is null: mteb did not write these files (mteb's reader accepts null there). What
+wrote them is in the top-level ``mieb`` block, which mteb's reader ignores: the mieb version, the
+mteb release whose protocol the scores follow, and each cell's settings (``provenance``).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.encode.cache import atomic_write_bytes
+from harness.files import atomic_write_bytes, package_version
 
 # The mteb release whose protocol and result schema these files follow.
 MTEB_FORMAT_VERSION = "2.26.24"
+MIEB_BLOCK = "mieb"
 NO_REVISION = "no_revision_available"
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
@@ -33,9 +39,15 @@ class TaskResult:
     scores: dict[str, list[dict[str, Any]]]
     evaluation_time: float = 0.0
     date: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # split -> subset -> the settings the cell was computed with (``store.Provenance``)
+    provenance: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    mieb_version: str = ""  # of the run that wrote the file; "" = the running one
 
     def main_score(self) -> float:
-        """The task's score: the mean main score over every split and subset (mteb ``get_score``)."""
+        """The mean main score over every stored split and subset (mteb ``get_score``).
+
+        What a run, report or compare shows is ``store.score_of`` over the task's selected cells.
+        """
         values = [entry["main_score"] for entries in self.scores.values() for entry in entries]
         return float(sum(values) / len(values)) if values else math.nan
 
@@ -46,11 +58,16 @@ class TaskResult:
         return {
             "dataset_revision": self.dataset_revision,
             "task_name": self.task_name,
-            "mteb_version": MTEB_FORMAT_VERSION,
+            "mteb_version": None,
             "scores": _round(self.scores),
             "evaluation_time": round(self.evaluation_time, 6),
             "kg_co2_emissions": None,
             "date": self.date,
+            MIEB_BLOCK: {
+                "version": package_version(),
+                "protocol": f"mteb {MTEB_FORMAT_VERSION}",
+                "provenance": self.provenance,
+            },
         }
 
     @classmethod
@@ -59,12 +76,16 @@ class TaskResult:
             split: [{k: math.nan if v is None else v for k, v in entry.items()} for entry in entries]
             for split, entries in data["scores"].items()
         }
+        block = data.get(MIEB_BLOCK) if isinstance(data.get(MIEB_BLOCK), dict) else {}
+        provenance = block.get("provenance") if isinstance(block.get("provenance"), dict) else {}
         return cls(
             task_name=data["task_name"],
             dataset_revision=data["dataset_revision"],
             scores=scores,
             evaluation_time=float(data.get("evaluation_time") or 0.0),
             date=data.get("date") or "",
+            provenance={s: dict(p) for s, p in provenance.items() if isinstance(p, dict)},
+            mieb_version=str(block.get("version") or ""),
         )
 
 
@@ -101,15 +122,8 @@ def result_path(results_dir: str | Path, model_name: str, revision: str | None, 
 
 
 def write_result(path: Path, result: TaskResult) -> None:
+    """Write a whole file as it is (test fixtures, imports); runs merge through ``ResultStore``."""
     atomic_write_bytes(path, json.dumps(result.to_json(), indent=2, allow_nan=False).encode())
-
-
-def read_result(path: Path) -> TaskResult | None:
-    """A previous result, or None when absent or unreadable (it is then recomputed)."""
-    try:
-        return TaskResult.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
 
 
 def write_model_meta(folder: Path, meta: dict[str, Any]) -> None:

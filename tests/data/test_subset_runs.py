@@ -6,8 +6,8 @@ import pytest
 
 from harness.catalogue.queries import get_task
 from harness.data.hub import DatasetUnavailable
-from harness.results.task_result import read_result
-from harness.runner import finished_result, run_task
+from harness.results.store import read_result
+from harness.runner import expected_provenance, finished_result, run_task
 from tests.support.layouts import snapshot, sts_split
 
 STS17 = "STS17MultilingualVisualSTS"
@@ -27,14 +27,15 @@ def test_selected_subsets_only_then_resume_adds_the_rest(tmp_path, engine) -> No
     assert [e["hf_subset"] for e in first.result.scores["test"]] == ["en-de"]
     written = read_result(first.path).scores["test"]
     assert [e["hf_subset"] for e in written] == ["en-de"]
-    assert finished_result(task, engine.model.meta, results, ["en-de"]) is not None  # finished for this selection
-    assert finished_result(task, engine.model.meta, results) is None  # but not for the whole task
+    settings = expected_provenance(engine.model.meta, "published", None, "cpu", False)
+    assert finished_result(task, engine.model.meta, results, ["en-de"], settings) is not None  # this selection
+    assert finished_result(task, engine.model.meta, results, None, settings) is None  # but not the whole task
 
     second = run_task(task, engine, source, results, subsets=["en-de", "ko-ko"])
     entries = read_result(second.path).scores["test"]
     assert [e["hf_subset"] for e in entries] == ["en-de", "ko-ko"]  # en-de reused, ko-ko added
     assert entries[0] == written[0]
-    assert finished_result(task, engine.model.meta, results, ["ko-ko", "en-de"]) is not None
+    assert finished_result(task, engine.model.meta, results, ["ko-ko", "en-de"], settings) is not None
 
 
 def test_unknown_subset_is_refused_by_name(tmp_path, engine) -> None:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from harness.encode.cache import CacheEntryDiscarded, EmbeddingCache
-from harness.results.task_result import TaskResult, read_result, write_result
+from harness.results.store import read_result
+from harness.results.task_result import TaskResult, write_result
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,7 +185,7 @@ def test_damaged_cache_entry_is_discarded_with_a_warning_and_recomputed(tmp_path
 def test_cache_leaves_no_lock_or_temporary_files(tmp_path: Path) -> None:
     cache = EmbeddingCache(tmp_path)
     for n in range(5):
-        cache.get_or_compute({**KEY, "n": n}, lambda: TRUE)
+        cache.get_or_compute({**KEY, "entry": n}, lambda: TRUE)
     names = sorted(p.suffix for p in tmp_path.rglob("*") if p.is_file())
     assert names == [".json"] * 5 + [".npy"] * 5
 
