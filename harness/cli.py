@@ -70,6 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline-dir", default=None, help="gate on a previous release's results folder")
     run.add_argument("--baseline-model", default=None, help="the model to use where --baseline-dir holds several")
     run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
+    run.add_argument(
+        "--gate",
+        choices=("tolerance", "significance"),
+        default=None,
+        help="tolerance (default) or significance: fail only drops a paired test on per-item outcomes finds "
+        "significant and larger than --min-effect (needs --baseline-dir)",
+    )
+    run.add_argument(
+        "--min-effect", type=float, default=None, help="--gate significance: smallest failing drop (0.005)"
+    )
+    run.add_argument("--gate-alpha", type=float, default=None, help="--gate significance: family-wise alpha (0.05)")
     run.add_argument("--trust-remote-code", action="store_true")
     run.add_argument("--fast-preprocess", action="store_true", help="tensor decode/resize on the model's device")
     run.add_argument(
@@ -116,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--base-model", help="the model to use where BASE holds several")
     compare.add_argument("--candidate-model", help="the model to use where CANDIDATE holds several")
     compare.add_argument("--tolerance", type=float, default=None, help="absolute tolerance (default per family)")
+    compare.add_argument(
+        "--correction",
+        choices=("holm", "bh"),
+        default="holm",
+        help="multiple-testing control across tasks: holm (family-wise, default) or bh (false discovery rate)",
+    )
+    compare.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (0.05)")
     compare.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     compare.add_argument("--plot", metavar="FILE.png", help="draw the per-task deltas grouped by task type")
     compare.set_defaults(handler=_compare)
@@ -196,6 +214,9 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         "--tolerance": args.tolerance,
         "--baseline-dir": args.baseline_dir,
         "--baseline-model": args.baseline_model,
+        "--gate": args.gate,
+        "--min-effect": args.min_effect,
+        "--gate-alpha": args.gate_alpha,
         "-n": args.workers,
     }
     for flag, value in options.items():
@@ -290,6 +311,8 @@ def _compare(args: argparse.Namespace, _: list[str]) -> int:
             base_model=args.base_model,
             candidate_model=args.candidate_model,
             tolerance=args.tolerance,
+            correction=args.correction,
+            alpha=args.alpha,
         )
     except ResultsFolderError as err:
         print(f"mieb compare: {err}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -78,11 +79,20 @@ def test_task(
         cells = [c for c in cells if c.subset in subsets]
     verdict = compare(mieb_task, outcome.result, cells, mode=mieb_settings.reference, tolerance=mieb_settings.tolerance)
     checks = mieb_settings.reference != "off"
+    significance = None
+    if mieb_settings.gate == "significance" and baseline is not None and verdict.checked and not missing:
+        significance = _significance_gate(mieb_task, baseline, outcome, cells, mieb_settings, request)
+        verdict = replace(verdict, passed=not significance.failed, message=significance.message, tolerance=None)
     if missing and checks and not mieb_settings.allow_missing_baseline:
         state = "missing baseline"
         missing += " (a gate never passes by checking nothing; --allow-missing-baseline skips such cases)"
     elif missing and checks:
         state = "skipped: missing baseline"
+    elif significance is not None and significance.state == "no outcomes" and mieb_settings.allow_missing_baseline:
+        state, missing = "skipped: no outcomes", significance.message
+        verdict = replace(verdict, message="")
+    elif significance is not None:
+        state = significance.state
     else:
         state = ("ok" if verdict.passed else "regression") if verdict.checked else "not checked"
     parts = (missing if checks else "", verdict.message if verdict.checked or not missing else "")
@@ -100,6 +110,7 @@ def test_task(
         "reference_checked": verdict.checked,
         "gate": state,
         "reused": outcome.reused,
+        **_paired_fields(significance),
         "path": str(outcome.path),
     }
     record_property(RESULT_PROPERTY, json.dumps(row))
@@ -107,7 +118,37 @@ def test_task(
         value = {"score": score, "checked": verdict.checked}.get(name, row.get(name))
         record_property(name, "" if value is None else str(value).lower() if isinstance(value, bool) else value)
     record_property("gate", state)
-    if state == "missing baseline" or not verdict.passed:
+    if state == "missing baseline" or (not verdict.passed and not state.startswith("skipped")):
         pytest.fail(message, pytrace=False)
     if state.startswith("skipped"):
         pytest.skip(message)
+
+
+def _significance_gate(task: TaskSpec, baseline, outcome, cells, settings: Settings, request):
+    """``--gate significance``: the case's paired test against the baseline's saved outcomes."""
+    from harness.gating.paired_tasks import gate_case
+
+    entries = [outcome.result.entry(c.split, c.subset) for c in cells]
+    got = sum(float(e["main_score"]) for e in entries) / len(entries)
+    expected = sum(c.score for c in cells) / len(cells)
+    # Bonferroni over the session's cases: known when the case runs (Holm needs every p-value, which
+    # only the end of the session has; the terminal summary adds it).
+    n_cases = sum(1 for item in request.session.items if getattr(item, "originalname", "") == "test_task")
+    return gate_case(
+        task.name,
+        task.main_score,
+        [(c.split, c.subset) for c in cells],
+        baseline.by_task[task.name].path,
+        outcome.path,
+        (expected, got),
+        n_cases=n_cases,
+        alpha=settings.gate_alpha,
+        min_effect=settings.min_effect,
+    )
+
+
+def _paired_fields(significance) -> dict:
+    if significance is None or significance.comparison is None:
+        return {}
+    c = significance.comparison
+    return {"delta": c.delta, "ci": [c.low, c.high], "p_value": c.p_value, "n_items": c.n_items, "test": c.test}

@@ -92,6 +92,8 @@ def _check_ray_options(settings: Settings, option: object) -> None:
 
 
 def _open_baseline(config: pytest.Config, settings: Settings) -> None:
+    if settings.gate == "significance" and not settings.baseline_dir:
+        raise pytest.UsageError("--gate significance needs --baseline-dir (the run it is compared with)")
     if not settings.baseline_dir:
         if settings.baseline_model or settings.allow_missing_baseline:
             raise pytest.UsageError("--baseline-model and --allow-missing-baseline need --baseline-dir")
@@ -287,6 +289,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if settings.models:
         baseline = config.stash.get(baseline_key, None)
         gate = f"; gated on baseline {baseline.describe()}" if baseline is not None else ""
+        if baseline is not None and settings.gate == "significance":
+            gate += f" (significance: paired tests, min effect {settings.min_effect:g}, alpha {settings.gate_alpha:g})"
         content = "" if settings.verify_data else "; dataset content not verified (--no-verify-data)"
         return f"mieb: models {', '.join(settings.models)}; results in {settings.results_dir}{gate}{content}"
     return "mieb: benchmark cases not collected; choose a model with --model NAME (e.g. --model clip)"
@@ -301,6 +305,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section("mieb results")
     for line in summary_lines(rows):
         terminalreporter.write_line(line)
+    settings = config.stash[settings_key]
+    if settings.gate == "significance":
+        from harness.gating.paired_tasks import session_lines
+
+        for line in session_lines(rows, settings.gate_alpha, settings.min_effect):
+            terminalreporter.write_line(line)
     if not config.stash[settings_key].verify_data:
         terminalreporter.write_line("mieb: dataset content not verified (--no-verify-data): counts never compared")
     from harness.plugin.ci_surfaces import write_step_summary

@@ -40,6 +40,9 @@ class Settings:
     ray_cpus: int | None = None
     # False: tasks run without checking their data against the reference's counts (--no-verify-data).
     verify_data: bool = True
+    gate: str = "tolerance"  # or "significance" (paired test on saved per-item outcomes, needs --baseline-dir)
+    min_effect: float = 0.005
+    gate_alpha: float = 0.05
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -122,6 +125,27 @@ def add_options(parser: pytest.Parser) -> None:
         "--allow-missing-baseline",
         action="store_true",
         help="skip (instead of fail) cases that --baseline-dir has no value for",
+    )
+    group.addoption(
+        "--gate",
+        choices=("tolerance", "significance"),
+        default="tolerance",
+        help="tolerance: fail below reference - tolerance (default); significance (needs --baseline-dir): fail "
+        "on a drop that a paired test on saved per-item outcomes finds significant and larger than --min-effect",
+    )
+    group.addoption(
+        "--min-effect",
+        type=float,
+        default=0.005,
+        metavar="DROP",
+        help="--gate significance: smallest drop of the 0-1 main score that fails a case (default 0.005)",
+    )
+    group.addoption(
+        "--gate-alpha",
+        type=float,
+        default=0.05,
+        metavar="ALPHA",
+        help="--gate significance: family-wise error over the session's cases (Bonferroni per case; default 0.05)",
     )
     group.addoption("--trust-remote-code", action="store_true", help="allow models that run code from their repository")
     group.addoption("--no-progress", action="store_true", help="hide encode progress bars")
@@ -215,6 +239,9 @@ def settings_from(option: object) -> Settings:
         ray=option.ray,
         ray_cpus=option.ray_cpus,
         verify_data=not option.no_verify_data,
+        gate=option.gate,
+        min_effect=option.min_effect,
+        gate_alpha=option.gate_alpha,
     )
 
 
