@@ -40,6 +40,7 @@ def evaluate(
     languages: Sequence[str] | None = None,
     subsets: Sequence[str] | None = None,
     verify_data: bool | None = None,
+    predictions: bool = True,
 ) -> list[TaskResult]:
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged.
 
@@ -47,7 +48,8 @@ def evaluate(
     skips that check (logged as "dataset content not verified"); None follows ``MIEB_VERIFY_DATA``.
 
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
-    (``harness.catalogue.subsets``); tasks left without a subset are not run.
+    (``harness.catalogue.subsets``); tasks left without a subset are not run. ``predictions=False``
+    saves no per-item predictions beside the results.
     """
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks
@@ -68,7 +70,10 @@ def evaluate(
     for task in tasks:
         try:
             chosen = list(selection.subsets_of(task)) if selection.is_partial(task) else None
-            results.append(run_task(task, engine, source, results_dir, overwrite=overwrite, subsets=chosen).result)
+            outcome = run_task(
+                task, engine, source, results_dir, overwrite=overwrite, subsets=chosen, predictions=predictions
+            )
+            results.append(outcome.result)
         except TaskSkipped as skip:
             log.warning("skipped %s: %s", task.name, skip)
     return results

@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default=None)
     run.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default=None)
     run.add_argument("--overwrite", action="store_true")
+    run.add_argument("--no-predictions", action="store_true", help="do not save per-item predictions")
     run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
     run.add_argument("--tolerance", type=float, default=None)
     run.add_argument("--baseline-dir", default=None, help="gate on a previous release's results folder")
@@ -232,6 +233,8 @@ def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
         pytest_args.append("--fast-preprocess")
     if args.no_verify_data:
         pytest_args.append("--no-verify-data")
+    if args.no_predictions:
+        pytest_args.append("--no-predictions")
     if args.ray is not None:
         pytest_args.append(f"--ray={args.ray}")
     if passthrough[:1] == ["--"]:

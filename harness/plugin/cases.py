@@ -62,7 +62,13 @@ def test_task(
         )
         try:
             outcome = run_task(
-                mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets
+                mieb_task,
+                engine,
+                source,
+                mieb_settings.results_dir,
+                overwrite=mieb_settings.overwrite,
+                subsets=subsets,
+                predictions=mieb_settings.predictions,
             )
         except TaskSkipped as skip:
             pytest.skip(str(skip))

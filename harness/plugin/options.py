@@ -40,6 +40,8 @@ class Settings:
     ray_cpus: int | None = None
     # False: tasks run without checking their data against the reference's counts (--no-verify-data).
     verify_data: bool = True
+    # False: no per-item predictions are saved beside the results (--no-predictions).
+    predictions: bool = True
     gate: str = "tolerance"  # or "significance" (paired test on saved per-item outcomes, needs --baseline-dir)
     min_effect: float = 0.005
     gate_alpha: float = 0.05
@@ -102,6 +104,11 @@ def add_options(parser: pytest.Parser) -> None:
         "--num-workers", type=int, default=None, help="DataLoader decode workers (default: half the CPUs, capped)"
     )
     group.addoption("--overwrite", action="store_true", help="recompute tasks whose results already exist")
+    group.addoption(
+        "--no-predictions",
+        action="store_true",
+        help="do not save what each test item got beside the results (intervals and paired tests need them)",
+    )
     group.addoption(
         "--reference",
         choices=MODES,
@@ -239,6 +246,7 @@ def settings_from(option: object) -> Settings:
         ray=option.ray,
         ray_cpus=option.ray_cpus,
         verify_data=not option.no_verify_data,
+        predictions=not option.no_predictions,
         gate=option.gate,
         min_effect=option.min_effect,
         gate_alpha=option.gate_alpha,
