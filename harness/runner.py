@@ -26,6 +26,7 @@ from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
+from harness.results.intervals import interval_fields
 from harness.results.predictions import CellPredictions, commit_with_predictions
 from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
 from harness.results.task_result import NO_REVISION, TaskResult, write_model_meta
@@ -232,10 +233,10 @@ def run_task(
         except ModelError as err:
             raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
         elapsed += time.perf_counter() - start
-        entry = _entry(task, subset, scored.metrics)
+        outcomes = scored.outcome(task.main_score)
+        entry = {**_entry(task, subset, scored.metrics), **interval_fields(outcomes)}
         scores.setdefault(split, []).append(entry)
         if predictions:
-            outcomes = scored.outcome(task.main_score)
             saved[(split, subset)] = CellPredictions(outcomes, entry["main_score"], scored.details)
     computed = _result(task, scores, elapsed, provenance, todo)
     merged = _commit(store, path, computed, todo, saved, meta)

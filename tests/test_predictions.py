@@ -131,3 +131,35 @@ def test_retrieval_top_documents_in_mtebs_prediction_folder_format(tmp_path: Pat
 
     _write(store, {"en": 0.5}, {})  # recomputed without predictions: the mteb file goes too
     assert not mteb_predictions_path(path).exists()
+
+
+def test_interval_fields_match_the_analytic_standard_error_of_an_accuracy() -> None:
+    from harness.results.intervals import HIGH, LOW, SE, interval_fields
+
+    correct = np.r_[np.ones(300), np.zeros(100)]  # accuracy 0.75 on 400 items
+    fields = interval_fields(ItemOutcomes("accuracy", "mean", np.arange(400).astype(str), correct))
+    analytic = np.sqrt(0.75 * 0.25 / 400)  # binomial standard error, independent of the bootstrap
+    assert fields[SE] == pytest.approx(analytic, rel=0.1)
+    assert fields[LOW] < 0.75 < fields[HIGH]
+    assert fields[HIGH] - fields[LOW] == pytest.approx(2 * 1.96 * analytic, rel=0.15)
+
+
+def test_task_interval_of_one_cell_is_its_own_and_of_several_the_mean_of_independent_cells() -> None:
+    from harness.results.intervals import task_interval
+
+    one = {"main_score": 0.5, "main_score_se": 0.1, "main_score_ci_low": 0.3, "main_score_ci_high": 0.68}
+    assert task_interval([one]) == (0.3, 0.68)
+    other = {"main_score": 0.7, "main_score_se": 0.2, "main_score_ci_low": 0.3, "main_score_ci_high": 1.0}
+    low, high = task_interval([one, other])
+    se = np.sqrt(0.1**2 + 0.2**2) / 2  # hand-worked: sqrt(0.05) / 2
+    assert (low, high) == pytest.approx((0.6 - 1.959964 * se, 0.6 + 1.959964 * se))
+    assert task_interval([one, {"main_score": 0.7}]) is None  # a cell without items: no interval
+
+
+def test_run_table_shows_the_interval_or_a_dash() -> None:
+    from harness.results.report import summary_lines
+
+    row = {"model": "m", "task": "T", "type": "Any2AnyRetrieval", "main_score": 0.5, "main_score_name": "ndcg_at_10"}
+    lines = summary_lines([{**row, "main_score_ci": [0.41, 0.587]}, {**row, "task": "U"}])
+    assert "95% CI" in lines[0]
+    assert "[41.0, 58.7]" in lines[2] and " - " in lines[3]

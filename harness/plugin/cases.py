@@ -21,6 +21,7 @@ def test_task(
     from harness.data.sources import task_for_source
     from harness.encode.checks import ModelError
     from harness.gating.references import compare, reference_cells
+    from harness.results.intervals import task_interval
     from harness.runner import (
         ResultsNotWritable,
         TaskSkipped,
@@ -110,6 +111,7 @@ def test_task(
         "type": mieb_task.type,
         "main_score_name": mieb_task.main_score,
         "main_score": score,
+        "main_score_ci": task_interval(outcome.result.entry(*cell) or {} for cell in outcome.cells),
         "expected": verdict.expected,
         "tolerance": verdict.tolerance,
         "reference": message if verdict.checked else f"not checked: {message}",

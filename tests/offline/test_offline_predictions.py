@@ -68,7 +68,10 @@ def test_every_family_saves_outcomes_that_recompute_its_score(run) -> None:
         assert not saved.missing and not saved.stale, f"{task}: {saved.describe()}"
         result = json.loads((folder / f"{task}.json").read_text())
         for (split, subset), cell in saved.cells.items():
-            stored = next(e for e in result["scores"][split] if e["hf_subset"] == subset)["main_score"]
+            entry = next(e for e in result["scores"][split] if e["hf_subset"] == subset)
+            stored = entry["main_score"]
+            assert entry["main_score_ci_low"] <= stored <= entry["main_score_ci_high"], (task, subset)
+            assert entry["main_score_se"] > 0 or stored in (0.0, 1.0), (task, subset)
             places = 5 if task in RETRIEVAL else 6  # mteb rounds retrieval averages to 5 places
             assert round(_recompute(cell.outcomes), places) == pytest.approx(stored, abs=1e-6), (task, subset)
             assert len(set(cell.outcomes.item_ids.tolist())) == cell.outcomes.n_items  # ids identify items
