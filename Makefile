@@ -1,8 +1,9 @@
-# `make run` runs the main job and `make test` the tests; each sets the machine up first if needed.
+# `make run` runs the main job, `make test` the tests, `make docs` the docs' strict build; each sets the
+# machine up first if needed.
 VENV ?= .venv
 STAMP := $(VENV)/.mieb-installed
 
-.PHONY: run test setup lint
+.PHONY: run test docs setup lint
 
 $(STAMP): pyproject.toml scripts/setup.sh scripts/install_offline_assets.sh
 	bash scripts/setup.sh
@@ -14,6 +15,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+docs: $(STAMP)  # no --quiet: it hides the warnings that --strict counts
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

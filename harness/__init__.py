@@ -1,6 +1,7 @@
-"""mieb: the Massive Image Embedding Benchmark as a pytest-native harness.
+"""mieb: the Massive Image Embedding Benchmark as a pytest-native harness (the mechanism).
 
-The mteb-style flow::
+The public API is ``import mieb`` (mteb's names: ``mieb.get_tasks``, ``mieb.MTEB(...).run``, ...);
+this package keeps its own names for existing users::
 
     import harness
     tasks = harness.get_benchmark("MIEB(lite)").tasks      # or harness.get_tasks(task_types=[...])

@@ -41,6 +41,7 @@ def evaluate(
     subsets: Sequence[str] | None = None,
     verify_data: bool | None = None,
     predictions: bool = True,
+    raise_error: bool = True,
 ) -> list[TaskResult]:
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged.
 
@@ -50,6 +51,9 @@ def evaluate(
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
     (``harness.catalogue.subsets``); tasks left without a subset are not run. ``predictions=False``
     saves no per-item predictions beside the results.
+
+    ``raise_error=False`` logs a task that fails (its data, its model) and goes on with the next,
+    as mteb's ``raise_error`` does; the failed task is absent from the returned list.
     """
     if isinstance(tasks, Benchmark):
         tasks = tasks.tasks
@@ -76,4 +80,8 @@ def evaluate(
             results.append(outcome.result)
         except TaskSkipped as skip:
             log.warning("skipped %s: %s", task.name, skip)
+        except Exception as err:
+            if raise_error:
+                raise
+            log.error("%s failed: %s: %s", task.name, type(err).__name__, err)
     return results

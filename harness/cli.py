@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from harness.run_options import BY_NAME, add_arguments, pytest_arguments
+
 REPORT_FORMATS = ("table", "markdown", "csv", "json")  # harness.results.report.FORMATS, without importing it
 
 OFFLINE_BENCHMARK = "MIEB(offline)"
@@ -40,57 +42,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mieb", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mieb {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run benchmarks or tasks on models (through pytest); extra args go to pytest")
-    # List options accept both `-t A B` and `-t A -t B` (mteb's style); every value is kept.
-    many = {"action": "extend", "nargs": "+"}
-    run.add_argument("-m", "--model", **many, help=f"model(s) (default: {OFFLINE_MODEL})")
-    run.add_argument(
-        "-b", "--benchmark", **many, help=f'benchmark(s), e.g. "MIEB(lite)" (default: {OFFLINE_BENCHMARK})'
+    run = commands.add_parser(
+        "run",
+        help="run benchmarks or tasks on models (through pytest); extra args go to pytest",
+        description="Run benchmarks or tasks on models as pytest cases. Without -t/-b: "
+        f"{OFFLINE_BENCHMARK}; without -m: {OFFLINE_MODEL}. Words after the options (or after --) go to "
+        "pytest, e.g. `mieb run -m clip -- --lf`.",
     )
-    run.add_argument("-t", "--tasks", **many, help="task names (overrides -b)")
-    run.add_argument("--task-types", **many, help="mteb task types")
-    run.add_argument("--languages", **many, help="keep subsets in any of these languages (eng or eng-Latn)")
-    run.add_argument("--subsets", **many, help="keep only these HF subsets (mteb's hf_subsets)")
-    run.add_argument("-n", "--workers", default=None, help="xdist workers (one per GPU on multi-GPU machines)")
-    run.add_argument("--results-dir", "--output-folder", dest="results_dir", default="results")
-    run.add_argument("--datasets-dir", default=None)
+    add_arguments(run.add_argument, cli=True)
+    run.add_argument("--version", action="version", version=f"mieb {_version()}", help="show mieb's version")
     run.add_argument(
-        "--no-verify-data", action="store_true", help="skip checking each task's data against the reference's counts"
-    )
-    run.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
-    run.add_argument("--cache-dir", default=None)
-    run.add_argument("--batch-size", type=int, default=None)
-    run.add_argument("--device", default=None)
-    run.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default=None)
-    run.add_argument("--overwrite", action="store_true")
-    run.add_argument("--no-predictions", action="store_true", help="do not save per-item predictions")
-    run.add_argument("--reference", choices=("regression", "reproduce", "off"), default=None)
-    run.add_argument("--tolerance", type=float, default=None)
-    run.add_argument("--baseline-dir", default=None, help="gate on a previous release's results folder")
-    run.add_argument("--baseline-model", default=None, help="the model to use where --baseline-dir holds several")
-    run.add_argument("--allow-missing-baseline", action="store_true", help="skip cases the baseline lacks")
-    run.add_argument(
-        "--gate",
-        choices=("tolerance", "significance"),
-        default=None,
-        help="tolerance (default) or significance: fail only drops a paired test on per-item outcomes finds "
-        "significant and larger than --min-effect (needs --baseline-dir)",
-    )
-    run.add_argument(
-        "--min-effect", type=float, default=None, help="--gate significance: smallest failing drop (0.005)"
-    )
-    run.add_argument("--gate-alpha", type=float, default=None, help="--gate significance: family-wise alpha (0.05)")
-    run.add_argument("--trust-remote-code", action="store_true")
-    run.add_argument("--fast-preprocess", action="store_true", help="tensor decode/resize on the model's device")
-    run.add_argument(
-        "--ray",
-        nargs="?",
-        const="local",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Ray cluster: auto, ray://host:port, host:port; alone: a local one (needs mieb[ray])",
+        "-n", "--workers", default=None, metavar="N", help="pytest-xdist workers (one per GPU on multi-GPU machines)"
     )
     run.set_defaults(handler=_run)
 
@@ -116,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="[MODEL=]REV",
         help="use this revision (of MODEL, or of every model) instead of the pinned/newest one; repeatable",
     )
+    report.add_argument(
+        "--partial-means",
+        action="store_true",
+        help="also show means over an incomplete set of the benchmark's tasks (marked *; default: not shown)",
+    )
     report.add_argument("--plot", metavar="FILE.png", help="also draw the per-type scores of the models side by side")
     report.set_defaults(handler=_report)
 
@@ -127,7 +97,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("-b", "--benchmark", help="compare only this benchmark's tasks")
     compare.add_argument("--base-model", help="the model to use where BASE holds several")
     compare.add_argument("--candidate-model", help="the model to use where CANDIDATE holds several")
-    compare.add_argument("--tolerance", type=float, default=None, help="absolute tolerance (default per family)")
+    compare.add_argument(
+        "--tolerance",
+        type=BY_NAME["tolerance"].type,
+        default=None,
+        metavar="ABS",
+        help="absolute tolerance, finite and >= 0 (default per family)",
+    )
     compare.add_argument(
         "--correction",
         choices=("holm", "bh"),
@@ -155,7 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument(
         "--datasets-dir", help="with --verify and without --to: check this local mirror instead of downloading"
     )
-    download.add_argument("--dataset-source", choices=("published", "mteb2"), default=None)
+    download.add_argument(
+        "--dataset-source", choices=BY_NAME["dataset_source"].choices, default=None, help=BY_NAME["dataset_source"].help
+    )
     download.set_defaults(handler=_download)
 
     offline = commands.add_parser("offline", help="build the offline datasets (MIEB(offline))")
@@ -165,81 +143,58 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mieb")
+    except PackageNotFoundError:
+        return "unknown (not installed; run `pip install -e .`)"
+
+
 def _run(args: argparse.Namespace, passthrough: list[str]) -> int:
     import pytest
 
+    return int(pytest.main(run_words(args, passthrough)))
+
+
+def run_words(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
+    """The pytest command line of ``mieb run``: names checked first, the offline datasets built when needed.
+
+    Node ids are those of the package's folder (``harness/plugin/cases.py::test_task[...]``) wherever it is
+    installed, and pytest's cache (``--lf``, ``--ff``) lives in the current directory.
+    """
     from harness.catalogue.queries import get_tasks
     from harness.catalogue.subsets import SubsetSelection
     from harness.plugin.hooks import CASES_MODULE
 
-    benchmarks = args.benchmark or ([] if args.tasks or args.task_types else [OFFLINE_BENCHMARK])
-    tasks = get_tasks(args.tasks, benchmarks=benchmarks or None, task_types=args.task_types)  # validate names early
-    selection = SubsetSelection.of(args.languages, args.subsets)
-    if selection:
-        selection.check(tasks)
-    models = args.model or [OFFLINE_MODEL]
-    datasets_dir = args.datasets_dir
-    if datasets_dir is None and any(_is_offline(task) for task in tasks):
-        datasets_dir = str(_build_offline(None))
-    pytest_args = [
-        str(CASES_MODULE),
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "-rfs",
-        "--results-dir",
-        args.results_dir,
-        "-W",
-        "ignore::pytest.PytestAssertRewriteWarning",
-    ]
-    for model in models:
-        pytest_args += ["--model", model]
-    for task in args.tasks or []:
-        pytest_args += ["--task", task]
-    for benchmark in [] if args.tasks else benchmarks:
-        pytest_args += ["--benchmark", benchmark]
-    for task_type in args.task_types or []:
-        pytest_args += ["--task-type", task_type]
-    for language in args.languages or []:
-        pytest_args += ["--languages", language]
-    for subset in args.subsets or []:
-        pytest_args += ["--subsets", subset]
-    options = {
-        "--datasets-dir": datasets_dir,
-        "--dataset-source": args.dataset_source,
-        "--cache-dir": args.cache_dir,
-        "--batch-size": args.batch_size,
-        "--device": args.device,
-        "--precision": args.precision,
-        "--reference": args.reference,
-        "--tolerance": args.tolerance,
-        "--baseline-dir": args.baseline_dir,
-        "--baseline-model": args.baseline_model,
-        "--gate": args.gate,
-        "--min-effect": args.min_effect,
-        "--gate-alpha": args.gate_alpha,
-        "-n": args.workers,
-    }
-    for flag, value in options.items():
-        if value is not None:
-            pytest_args += [flag, str(value)]
-    if args.overwrite:
-        pytest_args.append("--overwrite")
-    if args.trust_remote_code:
-        pytest_args.append("--trust-remote-code")
-    if args.allow_missing_baseline:
-        pytest_args.append("--allow-missing-baseline")
-    if args.fast_preprocess:
-        pytest_args.append("--fast-preprocess")
-    if args.no_verify_data:
-        pytest_args.append("--no-verify-data")
-    if args.no_predictions:
-        pytest_args.append("--no-predictions")
-    if args.ray is not None:
-        pytest_args.append(f"--ray={args.ray}")
     if passthrough[:1] == ["--"]:
         passthrough = passthrough[1:]
-    return int(pytest.main([*pytest_args, *passthrough]))
+    node_ids = any("cases.py::" in word for word in passthrough)  # a printed failure, pasted back
+    named, task_types = getattr(args, "task", []), getattr(args, "task_type", [])
+    default = [] if named or task_types or node_ids else [OFFLINE_BENCHMARK]
+    benchmarks = [] if named else getattr(args, "benchmark", []) or default  # -t overrides -b
+    tasks = get_tasks(named or None, benchmarks=benchmarks or None, task_types=task_types or None)  # names early
+    selection = SubsetSelection.of(getattr(args, "languages", []), getattr(args, "subsets", []))
+    if selection:
+        selection.check(tasks)
+    args.models, args.benchmark = getattr(args, "models", []) or [OFFLINE_MODEL], benchmarks
+    if getattr(args, "datasets_dir", None) is None and any(_is_offline(task) for task in tasks):
+        args.datasets_dir = str(_build_offline(None))
+    words = [] if node_ids else [str(CASES_MODULE)]
+    words += [
+        f"--rootdir={CASES_MODULE.parents[2]}",
+        "-o",
+        f"cache_dir={Path.cwd() / '.pytest_cache'}",
+        "-q",
+        "-rfs",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        *pytest_arguments(args),
+    ]
+    if args.workers is not None:
+        words += ["-n", str(args.workers)]
+    return [*words, *passthrough]
 
 
 def _list(args: argparse.Namespace, _: list[str]) -> None:
@@ -290,7 +245,7 @@ def _report(args: argparse.Namespace, _: list[str]) -> int:
     except ResultsFolderError as err:
         print(f"mieb report: {err}", file=sys.stderr)
         return 2
-    for line in leaderboard_lines(board, args.format):
+    for line in leaderboard_lines(board, args.format, partial_means=args.partial_means):
         print(line)
     if board.ignored and args.format != "json":
         print(f"(not in {args.benchmark or 'the catalogue'}, not counted: {', '.join(board.ignored)})", file=sys.stderr)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
@@ -57,6 +59,8 @@ class RunOutcome:
     # What the content check of the task's data found (``harness.data.fingerprints``); empty: not run.
     content_check: str = ""
     cells: list[Cell] = field(default_factory=list)  # the cells this run selected (its score's cells)
+    items: int = 0  # inputs this run encoded or read from the cache (0 when reused)
+    phases: dict[str, float] = field(default_factory=dict)  # this run's seconds per phase (PHASES)
 
     @property
     def score(self) -> float:
@@ -94,6 +98,13 @@ def expected_provenance(
     )
 
 
+# Where a case's time goes, recorded in its result as ``TaskResult.phase_seconds``: loading the model
+# (charged to the first task a process computes with it), encoding (forward passes and cache reads),
+# and evaluating (reading the data view and computing the metrics).
+PHASES = ("load", "encode", "evaluate")
+_pending_load: weakref.WeakKeyDictionary[EncodeEngine, float] = weakref.WeakKeyDictionary()
+
+
 def build_engine(
     model: Encoder,
     *,
@@ -103,17 +114,29 @@ def build_engine(
     progress: bool = True,
     fast_preprocess: bool = False,
     batch_timeout: float | None = None,
+    progress_file: Any = None,
+    progress_position: int = 0,
+    load_seconds: float = 0.0,
 ) -> EncodeEngine:
     """The one place that wires a loaded model to the embedding cache and the encode engine.
 
     ``cache_dir`` defaults to ``$MIEB_CACHE_DIR`` or ``~/.cache/mieb/embeddings`` of the process
-    that calls it (on a Ray worker: that node's own disk).
+    that calls it (on a Ray worker: that node's own disk). ``progress_file``: where encode bars go
+    (None: stderr). ``load_seconds``: how long loading ``model`` took, charged to the first task computed.
     """
     cache = EmbeddingCache(cache_dir or default_cache_dir())
     engine = EncodeEngine(
-        model, cache, batch_size=batch_size, num_workers=num_workers, progress=progress, fast_preprocess=fast_preprocess
+        model,
+        cache,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        progress=progress,
+        fast_preprocess=fast_preprocess,
+        progress_file=progress_file,
+        progress_position=progress_position,
     )
     engine.guard.timeout = batch_timeout
+    _pending_load[engine] = load_seconds
     return engine
 
 
@@ -225,31 +248,39 @@ def run_task(
         warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
     scores: dict[str, list[dict]] = {}
     saved: dict[Cell, CellPredictions] = {}
-    elapsed = 0.0
+    encoded_before, encode_before, pipeline_s = engine.stats.items, engine.stats.seconds, 0.0
     for split, subset in todo:
         start = time.perf_counter()
         try:
             scored = PIPELINES[task.family](task, split, subset, source, engine)
         except ModelError as err:
             raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
-        elapsed += time.perf_counter() - start
+        pipeline_s += time.perf_counter() - start
         outcomes = scored.outcome(task.main_score)
         entry = {**_entry(task, subset, scored.metrics), **interval_fields(outcomes)}
         scores.setdefault(split, []).append(entry)
         if predictions:
             saved[(split, subset)] = CellPredictions(outcomes, entry["main_score"], scored.details)
-    computed = _result(task, scores, elapsed, provenance, todo)
+    phases = _phases(engine, pipeline_s, engine.stats.seconds - encode_before)
+    computed = _result(task, scores, pipeline_s, provenance, todo, phases)
     merged = _commit(store, path, computed, todo, saved, meta)
-    return RunOutcome(merged, path, reused=False, content_check=f"{check.status}: {check.message}", cells=cells)
+    checked = f"{check.status}: {check.message}"
+    items = engine.stats.items - encoded_before
+    return RunOutcome(merged, path, reused=False, content_check=checked, cells=cells, items=items, phases=phases)
 
 
 def _result(
-    task: TaskSpec, scores: dict[str, list[dict]], elapsed: float, provenance: Provenance, cells: list[Cell]
+    task: TaskSpec,
+    scores: dict[str, list[dict]],
+    elapsed: float,
+    provenance: Provenance,
+    cells: list[Cell],
+    phases: dict[str, float],
 ) -> TaskResult:
     record: dict[str, dict[str, dict]] = {}
     for split, subset in cells:
         record.setdefault(split, {})[subset] = provenance.to_json()
-    return TaskResult(task.name, task.dataset.revision, scores, elapsed, provenance=record)
+    return TaskResult(task.name, task.dataset.revision, scores, elapsed, provenance=record, phase_seconds=phases)
 
 
 def _commit(
@@ -267,6 +298,12 @@ def _commit(
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise ResultsNotWritable(f"cannot write results to {path.parent}: {reason} ({err})") from err
+
+
+def _phases(engine: EncodeEngine, pipeline_s: float, encode_s: float) -> dict[str, float]:
+    """This run's seconds per phase; the model's load time is charged once, to the first task computed."""
+    load_s = _pending_load.pop(engine, 0.0)
+    return {"load": load_s, "encode": encode_s, "evaluate": max(pipeline_s - encode_s, 0.0)}
 
 
 def _writable(path: Path, write: Callable[[], None]) -> None:
@@ -324,6 +361,6 @@ def _run_aggregate(
         scores[split] = [
             {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
         ]
-    computed = _result(task, scores, time.perf_counter() - start, provenance, cells)
+    computed = _result(task, scores, time.perf_counter() - start, provenance, cells, raw_outcome.phases)
     merged = _commit(store, path, computed, cells, {}, engine.model.meta)
-    return RunOutcome(merged, path, reused=False, cells=cells)
+    return RunOutcome(merged, path, reused=False, cells=cells, items=raw_outcome.items, phases=raw_outcome.phases)

@@ -16,7 +16,7 @@ NO_CONTENT_CHECK_ENV = {"MIEB_VERIFY_DATA": "0"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("model", default=None):
+    if config.getoption("models", default=None):
         return
     for name, value in {**OFFLINE_ENV, **NO_CONTENT_CHECK_ENV}.items():
         os.environ.setdefault(name, value)

@@ -2,8 +2,9 @@
 
 Records (``mieb_records``) sit at the bottom and import nothing of the project; the catalogue
 (``mieb_tasks``) and the models (``mieb_models``) stand on the records only; ``harness`` may use
-all three. No project module imports another in a circle (imports inside functions count: a lazy
-import is still a dependency). The encode engine and its cache are built in one place,
+all three; ``mieb``, the public API, stands on top and nothing imports it. No project module
+imports another in a circle (imports inside functions count: a lazy import is still a
+dependency). The encode engine and its cache are built in one place,
 ``harness.runner.build_engine``. Every module is read with ``ast``; nothing is imported.
 """
 
@@ -17,13 +18,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("mieb_records", "mieb_tasks", "mieb_models", "harness")
+PACKAGES = ("mieb_records", "mieb_tasks", "mieb_models", "harness", "mieb")
 # package -> the project packages its modules may import (itself included)
 ALLOWED: Mapping[str, frozenset[str]] = {
     "mieb_records": frozenset({"mieb_records"}),
     "mieb_tasks": frozenset({"mieb_records", "mieb_tasks"}),
     "mieb_models": frozenset({"mieb_records", "mieb_models"}),
-    "harness": frozenset(PACKAGES),
+    "harness": frozenset({"mieb_records", "mieb_tasks", "mieb_models", "harness"}),
+    "mieb": frozenset(PACKAGES),
 }
 ENGINE_BUILDER = "harness.runner"
 ENGINE_CLASSES = ("EncodeEngine", "EmbeddingCache")
@@ -143,7 +145,7 @@ def test_no_import_cycle_among_project_modules(graph) -> None:
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_package_imports_only_what_lies_below_it(graph, package: str) -> None:
-    """mieb_records: nothing of the project; mieb_tasks and mieb_models: the records only."""
+    """mieb_records: nothing of the project; mieb_tasks and mieb_models: the records only; harness: not mieb."""
     wrong = [
         f"{module}:{line} imports {target}"
         for module, targets in sorted(graph.items())
@@ -152,6 +154,13 @@ def test_package_imports_only_what_lies_below_it(graph, package: str) -> None:
         if target.split(".")[0] not in ALLOWED[package]
     ]
     assert wrong == [], f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+def test_public_api_stands_on_the_harness(graph) -> None:
+    """``mieb`` is found and uses ``harness`` (the check would pass vacuously on an empty package)."""
+    api = [m for m in graph if m.split(".")[0] == "mieb"]
+    assert {"mieb", "mieb.tasks", "mieb.evaluation"} <= set(api)
+    assert any(t.startswith("harness") for m in api for t in graph[m])
 
 
 def test_records_exist_as_a_leaf(graph) -> None:

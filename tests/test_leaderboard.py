@@ -40,7 +40,8 @@ CLIP_VSTS_B = 0.262778
 
 
 def _report_json(capsys, *args: str) -> dict:
-    assert main(["report", *args, "--format", "json"]) == 0
+    """The JSON report, with means over incomplete sets (these folders hold a few tasks of each benchmark)."""
+    assert main(["report", *args, "--format", "json", "--partial-means"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -168,7 +169,8 @@ def test_unresolvable_revisions_are_an_error_naming_the_remedy(tmp_path: Path, c
     assert "org/m" in err and "revisions a, b" in err and "--revision org/m=REVISION" in err
     assert main(["report", str(tmp_path), "--revision", "org/m=b", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("model,revision,borda_rank,mean_task_type") and lines[1].startswith("org/m,b,1,0.5")
+    assert lines[0].startswith("model,revision,found,total,borda_rank,mean_task_type")
+    assert lines[1].startswith("org/m,b,1,1,1,0.5")
 
 
 def test_empty_missing_or_foreign_folder_is_an_error(tmp_path: Path, capsys) -> None:
@@ -181,12 +183,34 @@ def test_empty_missing_or_foreign_folder_is_an_error(tmp_path: Path, capsys) -> 
     assert "no results for any task of MIEB(offline)" in capsys.readouterr().err
 
 
-def test_model_folder_and_markdown(capsys) -> None:
-    assert main(["report", str(FIXTURES / CLIP.split("/")[0]), "-b", "MIEB(lite)", "--markdown"]) == 0
+def _markdown_row(capsys, *args: str) -> tuple[dict[str, str], list[str]]:
+    assert main(["report", str(FIXTURES / CLIP.split("/")[0]), "-b", "MIEB(lite)", "--markdown", *args]) == 0
     lines = capsys.readouterr().out.splitlines()
     header = [c.strip() for c in lines[0].strip("|").split("|")]
-    row = dict(zip(header, [c.strip() for c in lines[2].strip("|").split("|")], strict=True))
-    assert row["model"] == "openai/clip-vit-base-patch16" and row["ZeroShotClassification"] == "43.55"
+    return dict(zip(header, [c.strip() for c in lines[2].strip("|").split("|")], strict=True)), lines
+
+
+def test_model_folder_and_markdown(capsys) -> None:
+    row, _ = _markdown_row(capsys, "--partial-means")
+    assert row["model"] == "openai/clip-vit-base-patch16" and row["ZeroShotClassification"] == "43.55*"
+
+
+def test_coverage_is_found_of_the_benchmark_and_no_mean_over_an_incomplete_set(capsys) -> None:
+    """5 of MIEB(lite)'s 51 tasks read "5/5" with a full-benchmark-looking mean before."""
+    row, lines = _markdown_row(capsys)
+    assert row["tasks"] == "5/51"
+    assert row["Mean(TaskType)"] == row["Mean(Task)"] == row["ZeroShotClassification"] == "-"
+    assert "Means over an incomplete set are not shown (openai/clip-vit-base-patch16 has 5 of 51" in lines[-1]
+    partial, lines = _markdown_row(capsys, "--partial-means")
+    expected = (CLIP_FER + CLIP_DOG + CLIP_VIDORE + CLIP_VSTS_B + CLIP_ARO) / 5
+    assert partial["Mean(TaskType)"] == f"{100 * expected:.2f}*" and "* a mean over the tasks found only" in lines[-1]
+
+
+def test_json_report_leaves_out_incomplete_means_unless_asked(capsys) -> None:
+    assert main(["report", str(FIXTURES / CLIP.split("/")[0]), "-b", "MIEB(lite)", "--format", "json"]) == 0
+    (clip,) = json.loads(capsys.readouterr().out)["models"]
+    assert (clip["found"], clip["complete"], clip["mean_task_type"], clip["mean_task"]) == (5, False, None, None)
+    assert clip["tasks"]["FER2013ZeroShot"] == CLIP_FER  # task scores are always there
 
 
 def _mteb_tables(benchmark: str, root: Path) -> dict:

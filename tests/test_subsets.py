@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -141,11 +140,11 @@ def _run_args(argv: list[str]) -> object:
 @pytest.mark.parametrize(
     ("argv", "field", "expected"),
     [
-        (["-t", "A", "-t", "B"], "tasks", ["A", "B"]),
-        (["-t", "A", "B", "-t", "C"], "tasks", ["A", "B", "C"]),
+        (["-t", "A", "-t", "B"], "task", ["A", "B"]),
+        (["-t", "A", "B", "-t", "C"], "task", ["A", "B", "C"]),
         (["-b", "MIEB(lite)", "-b", "MIEB(Img)"], "benchmark", ["MIEB(lite)", "MIEB(Img)"]),
-        (["-m", "clip", "-m", "siglip", "dinov2"], "model", ["clip", "siglip", "dinov2"]),
-        (["--task-types", "A", "--task-types", "B"], "task_types", ["A", "B"]),
+        (["-m", "clip", "-m", "siglip", "dinov2"], "models", ["clip", "siglip", "dinov2"]),
+        (["--task-types", "A", "--task-types", "B"], "task_type", ["A", "B"]),
         (["--languages", "eng", "--languages", "deu", "fra"], "languages", ["eng", "deu", "fra"]),
         (["--subsets", "en-de", "--subsets", "ko-ko"], "subsets", ["en-de", "ko-ko"]),
     ],
@@ -160,7 +159,7 @@ def test_mieb_run_passes_every_task_model_and_filter_to_pytest(monkeypatch) -> N
     argv = ["run", "-m", "clip", "-m", "siglip", "-t", "STS17MultilingualVisualSTS", "-t", "CIFAR10", "STL10"]
     assert cli.main([*argv, "--languages", "deu", "--languages", "eng", "--subsets", "en-de", "default"]) == 0
     (args,) = seen
-    pairs = [(a, b) for a, b in itertools.pairwise(args) if a.startswith("--")]
+    pairs = [tuple(a.split("=", 1)) for a in args if a.startswith("--") and "=" in a]  # --flag=value
     assert [b for a, b in pairs if a == "--model"] == ["clip", "siglip"]
     assert [b for a, b in pairs if a == "--task"] == ["STS17MultilingualVisualSTS", "CIFAR10", "STL10"]
     assert [b for a, b in pairs if a == "--languages"] == ["deu", "eng"]

@@ -9,6 +9,7 @@ import pytest
 
 from harness.distributed.outcomes import ClusterOutcomes
 from harness.distributed.worker import JobSettings
+from harness.run_options import OPTIONS
 
 
 def selected_cases(items: Sequence[pytest.Item]) -> list[tuple[str, object]]:
@@ -22,27 +23,16 @@ def selected_cases(items: Sequence[pytest.Item]) -> list[tuple[str, object]]:
 
 
 def job_settings(model: str, settings: object) -> JobSettings:
-    """The worker's copy of every option that decides what is computed (``harness.plugin.hooks.Settings``).
+    """The worker's copy of every travelling option (``harness.run_options.OPTIONS``, ``travels=True``).
 
     Paths become absolute (a worker's working directory is not the driver's), a local checkpoint's too.
     """
-    return JobSettings(
-        model=_absolute(model) if Path(model).expanduser().is_dir() else model,
-        datasets_dir=_absolute(settings.datasets_dir),
-        dataset_source=settings.dataset_source,
-        cache_dir=_absolute(settings.cache_dir),
-        batch_size=settings.batch_size,
-        device=settings.device,
-        precision=settings.precision,
-        num_workers=settings.num_workers,
-        overwrite=settings.overwrite,
-        trust_remote_code=settings.trust_remote_code,
-        fast_preprocess=settings.fast_preprocess,
-        batch_timeout=settings.batch_timeout,
-        languages=settings.selection.languages,
-        subsets=settings.selection.subsets,
-        verify_data=settings.verify_data,
-    )
+    values = {}
+    for row in OPTIONS:
+        if row.travels:
+            value = getattr(settings, row.name)
+            values[row.name] = _absolute(value) if row.path else value
+    return JobSettings(model=_absolute(model) if Path(model).expanduser().is_dir() else model, **values)
 
 
 def _absolute(path: str | None) -> str | None:

@@ -22,6 +22,7 @@ from harness.catalogue.subsets import SubsetSelection
 from harness.data.sources import task_for_source
 from harness.encode.engine import MAX_WORKERS, EncodeEngine
 from harness.results.task_result import model_folder, safe_path_part
+from harness.run_options import OPTIONS, record_class
 
 OFFLINE_ORG = "mieb-offline/"
 META_FILE = "model_meta.json"
@@ -31,37 +32,27 @@ class NodeFault(RuntimeError):
     """A failure of the node rather than of the task (out of memory, disk full): Ray retries it elsewhere."""
 
 
-@dataclass(frozen=True)
-class JobSettings:
-    """Every run option that decides what a worker computes, so it computes what the local run does.
+def _task_view(self: Any, task: TaskSpec) -> TaskSpec:
+    """The task as this run reads it (its dataset source)."""
+    return task_for_source(task, self.dataset_source)
 
-    Plain data (it pickles). The options that only gate (reference, tolerance, baseline) stay on the driver.
-    """
 
-    model: str
-    datasets_dir: str | None = None
-    dataset_source: str = "published"  # harness.data.sources: which copy of each dataset is read
-    cache_dir: str | None = None  # None: the node's $MIEB_CACHE_DIR or ~/.cache/mieb/embeddings
-    batch_size: int = 32
-    device: str | None = None
-    precision: str | None = None
-    num_workers: int | None = None
-    overwrite: bool = False
-    trust_remote_code: bool = False
-    fast_preprocess: bool = False
-    batch_timeout: float | None = None
-    languages: tuple[str, ...] = ()  # harness.catalogue.subsets: mteb's languages= ...
-    subsets: tuple[str, ...] = ()  # ... and hf_subsets=
-    verify_data: bool = True
+def _subsets_of(self: Any, task: TaskSpec) -> list[str] | None:
+    """The subsets of ``task`` (as ``task_view`` gives it) this run computes; None: all of them."""
+    selection = SubsetSelection.of(self.languages, self.subsets)
+    return list(selection.subsets_of(task)) if selection.is_partial(task) else None
 
-    def task_view(self, task: TaskSpec) -> TaskSpec:
-        """The task as this run reads it (its dataset source)."""
-        return task_for_source(task, self.dataset_source)
 
-    def subsets_of(self, task: TaskSpec) -> list[str] | None:
-        """The subsets of ``task`` (as :meth:`task_view` gives it) this run computes; None: all of them."""
-        selection = SubsetSelection.of(self.languages, self.subsets)
-        return list(selection.subsets_of(task)) if selection.is_partial(task) else None
+# The model plus every run option with ``travels=True`` in ``harness.run_options.OPTIONS``, so a worker
+# computes what the local run does. Plain data (it pickles); the options that only gate stay on the driver.
+JobSettings = record_class(
+    "JobSettings",
+    [row for row in OPTIONS if row.travels],
+    module=__name__,
+    doc="What a Ray worker needs to compute as the local run does: the model and the travelling options.",
+    first=[("model", str)],
+    namespace={"task_view": _task_view, "subsets_of": _subsets_of},
+)
 
 
 @dataclass

@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -144,6 +145,8 @@ def _undecodable(source: ImageSource, failures: list[tuple[int, str]]) -> Datase
 class EncodeStats:
     computed: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
+    items: int = 0  # inputs served (encoded or read from the cache)
+    seconds: float = 0.0  # time spent encoding or reading the cache
 
 
 class EncodeEngine:
@@ -158,12 +161,21 @@ class EncodeEngine:
         num_workers: int | None = None,
         progress: bool = True,
         fast_preprocess: bool = False,
+        progress_file: Any = None,
+        progress_position: int = 0,
     ):
         self.model = model
         self.cache = cache
         self.batch_size = batch_size
         self.num_workers = default_num_workers() if num_workers is None else num_workers
         self.progress = progress
+        # tqdm's stream (None: stderr) and line; pytest hands the real terminal here, not its capture
+        self.bar_options = {
+            "file": progress_file,
+            "position": progress_position,
+            "leave": False,
+            "disable": not progress,
+        }
         self.stats = EncodeStats()
         self.guard = BatchGuard(model.meta.name)  # checks every batch's output; holds the batch timeout
         self._memo: dict[str, np.ndarray] = {}
@@ -188,7 +200,9 @@ class EncodeEngine:
         key = {**self._model_key(), **what}
         memo_key = repr(sorted(key.items()))
         if memo_key in self._memo:
+            self.stats.items += len(self._memo[memo_key])
             return self._memo[memo_key]
+        start = time.perf_counter()
         try:
             if self.cache is None:
                 array, hit = compute(), False
@@ -198,6 +212,8 @@ class EncodeEngine:
                 array, hit = self.cache.get_or_compute(key, compute, rows)
         except CacheEntryInvalid as err:
             raise ModelOutputError(f"{self.model.meta.name}: embeddings of {label} not usable: {err}") from None
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.items += len(array)
         self.guard.observe(what["kind"], array)
         (self.stats.cached if hit else self.stats.computed).append(label)
         log.info("%s %s", "cache hit:" if hit else "encoded:", label)
@@ -300,8 +316,7 @@ class EncodeEngine:
             desc=f"encode {source.column}",
             unit="batch",
             total=-(-len(source) // self.batch_size),
-            disable=not self.progress,
-            leave=False,
+            **self.bar_options,
         )
         for batch in batches:
             chunks.append(self.guard.batch(self.model.encode_images, batch, rows=len(batch), kind="image"))
@@ -316,7 +331,7 @@ class EncodeEngine:
         batches = [texts[start : start + self.batch_size] for start in range(0, len(texts), self.batch_size)]
         tokenize = getattr(self.model, "tokenize", None)
         encode_tokens = getattr(self.model, "encode_tokens", None)
-        bar = {"desc": "encode text", "unit": "batch", "disable": not self.progress, "leave": False}
+        bar = {"desc": "encode text", "unit": "batch", **self.bar_options}
         chunks = []
         if not (callable(tokenize) and callable(encode_tokens)):
             for batch in tqdm(batches, **bar):

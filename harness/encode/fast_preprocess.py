@@ -4,7 +4,7 @@ The exact path runs each checkpoint's own transform on PIL images (PIL bicubic, 
 time, in CPU workers). This path reads the same parameters (``PixelSpec``) from the transform and
 applies them with torchvision's tensor kernels to a batch, on the model's device (CUDA: after
 the batched nvJPEG decode). Pixels differ slightly from PIL's (other resampling kernels, other
-JPEG decoders), so it is a choice whose score effect is measured (README, "Measured"), never the
+JPEG decoders), so it is a choice whose score effect is measured (docs/measured.md), never the
 default. ``pixel_spec(model)`` returns ``None`` for a transform it does not recognise: the engine
 then keeps the exact path for that model and says so.
 """

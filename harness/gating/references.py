@@ -23,7 +23,7 @@ Mode = Literal["regression", "reproduce", "off"]
 MODES: tuple[str, ...] = ("regression", "reproduce", "off")
 
 # Absolute tolerance on the main score per family, when the user gives none. Measured on CPU fp32
-# (README, "Tolerances"): batch size, decode workers and -n move no main score by 1e-6 on
+# (docs/gating.md, "Tolerances"): batch size, decode workers and -n move no main score by 1e-6 on
 # MIEB(offline) or the parity data. The margins cover what one machine cannot measure (fp16/bf16 on
 # GPUs, other BLAS); linear probes and clustering get more for their solvers and k-means runs.
 DEFAULT_TOLERANCE: Mapping[str, float] = {

@@ -12,9 +12,7 @@ from harness.plugin.hooks import RESULT_PROPERTY, cluster_key
 from harness.plugin.options import Settings
 
 
-def test_task(
-    mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_settings: Settings, record_property, request
-) -> None:
+def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_settings: Settings, request) -> None:
     """Run the task, write its MTEB result, and assert it against the reference score."""
     # Imported here so that collection stays instant (no sklearn or torch at collection time).
     from harness.data.hub import DatasetUnavailable, DataSource
@@ -120,12 +118,17 @@ def test_task(
         "reused": outcome.reused,
         **_paired_fields(significance),
         "path": str(outcome.path),
+        "items": outcome.items,
+        "phase_seconds": outcome.phases,
     }
-    record_property(RESULT_PROPERTY, json.dumps(row))
+    # user_properties directly, not the record_property fixture: it warns on every case under
+    # junit_family=xunit2, while junitxml writes these <property> elements in every family alike.
+    properties = request.node.user_properties
+    properties.append((RESULT_PROPERTY, json.dumps(row)))
     for name in ("score", "expected", "tolerance", "checked"):  # junitxml <property> per case
         value = {"score": score, "checked": verdict.checked}.get(name, row.get(name))
-        record_property(name, "" if value is None else str(value).lower() if isinstance(value, bool) else value)
-    record_property("gate", state)
+        properties.append((name, "" if value is None else str(value).lower() if isinstance(value, bool) else value))
+    properties.append(("gate", state))
     if state == "missing baseline" or (not verdict.passed and not state.startswith("skipped")):
         pytest.fail(message, pytrace=False)
     if state.startswith("skipped"):

@@ -1,7 +1,7 @@
 """CI surfaces of a gated run: the GitHub Actions step summary (markdown) of results and verdicts.
 
 The per-case junitxml properties (score, expected, tolerance, checked, gate) are recorded by the
-case itself (``harness/plugin/cases.py``) with ``record_property``, so ``--junitxml`` carries them.
+case itself (``harness/plugin/cases.py``) as ``user_properties``, so ``--junitxml`` carries them.
 """
 
 from __future__ import annotations

@@ -30,6 +30,11 @@ MARKERS = {
 
 settings_key = pytest.StashKey[Settings]()
 results_key = pytest.StashKey["ResultsCollector"]()
+progress_key = pytest.StashKey[object]()  # harness.plugin.progress.ProgressReporter, when lines are shown
+load_seconds_key = pytest.StashKey[dict]()  # model argument -> seconds its loading took in this process
+terminal_key = pytest.StashKey[object]()  # the real terminal for encode bars (None: no terminal)
+# A case's node id as printed for an installed package; pasted back, it names the installed module.
+CASES_NODE_PREFIX = "harness/plugin/cases.py"
 baseline_key = pytest.StashKey[object]()  # harness.gating.baseline.Baseline, opened once per process
 cluster_key = pytest.StashKey["ClusterOutcomes"]()  # set when --ray ran the cases on a cluster
 
@@ -57,6 +62,41 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_selection(option)
     _check_marker_expression(config)
     _add_cases_module(config)
+    _register_progress(config, settings)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Unregister what ``pytest_configure`` registered (pytest's junitxml pattern) and close the terminal."""
+    for key in (results_key, progress_key):
+        plugin = config.stash.get(key, None)
+        if plugin is not None:
+            del config.stash[key]
+            config.pluginmanager.unregister(plugin)
+    stream = config.stash.get(terminal_key, None)
+    if stream is not None:
+        del config.stash[terminal_key]
+        stream.close()
+
+
+def _register_progress(config: pytest.Config, settings: Settings) -> None:
+    """Task lines and ETA on the reporting process; a terminal for encode bars on every process."""
+    from harness.plugin.progress import ProgressReporter, terminal_stream
+
+    if settings.progress == "auto":
+        config.stash[terminal_key] = terminal_stream()
+    if settings.progress == "off" or hasattr(config, "workerinput"):
+        return
+
+    def write_line(line: str) -> None:  # the terminal reporter registers after this plugin configures
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            if getattr(getattr(reporter, "_tw", None), "width_of_current_line", 0):
+                reporter.write("\n")  # after -q's dots (ensure_newline only ends a file's line)
+            reporter.write_line(line)
+
+    progress = ProgressReporter(write_line)
+    config.stash[progress_key] = progress
+    config.pluginmanager.register(progress, "mieb-progress")
 
 
 def _check_models(models: tuple[str, ...], *, trust_remote_code: bool) -> None:
@@ -143,6 +183,10 @@ def _check_marker_expression(config: pytest.Config) -> None:
 
 def _add_cases_module(config: pytest.Config) -> None:
     target = str(CASES_MODULE)
+    for index, arg in enumerate(config.args):  # a printed node id, pasted back where the package is installed
+        path, sep, rest = arg.partition("::")
+        if path.replace(os.sep, "/").endswith(CASES_NODE_PREFIX) and not Path(path).exists():
+            config.args[index] = f"{target}{sep}{rest}"
     if any(Path(arg.split("::")[0]).resolve() == CASES_MODULE for arg in config.args if arg):
         return
     if config.args_source == pytest.Config.ArgsSource.ARGS:
@@ -227,16 +271,21 @@ def mieb_model_meta(mieb_model_name: str):
 
 
 @pytest.fixture(scope="session")
-def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str | None):
-    """The loaded encoder, once per process and model."""
+def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str | None, request):
+    """The loaded encoder, once per process and model (how long loading took goes to its engine)."""
+    import time
+
     from mieb_models.registry import load_model
 
-    return load_model(
+    start = time.perf_counter()
+    model = load_model(
         mieb_model_name,
         device=worker_device,
         precision=mieb_settings.precision,
         trust_remote_code=mieb_settings.trust_remote_code,
     )
+    request.config.stash.setdefault(load_seconds_key, {})[mieb_model_name] = time.perf_counter() - start
+    return model
 
 
 @pytest.fixture(scope="session")
@@ -255,18 +304,24 @@ def worker_device(mieb_settings: Settings) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def mieb_engine(mieb_model, mieb_settings: Settings):
-    """The encode engine (batching, workers, embedding cache) of one model."""
+def mieb_engine(mieb_model, mieb_model_name: str, mieb_settings: Settings, request: pytest.FixtureRequest):
+    """The encode engine (batching, workers, embedding cache) of one model; bars on the real terminal."""
     from harness.runner import build_engine
 
+    load_seconds = request.config.stash.get(load_seconds_key, {}).get(mieb_model_name, 0.0)
+    terminal = request.config.stash.get(terminal_key, None)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     return build_engine(
         mieb_model,
         cache_dir=mieb_settings.cache_dir,
         batch_size=mieb_settings.batch_size,
         num_workers=mieb_settings.num_workers,
-        progress=mieb_settings.progress,
+        progress=terminal is not None,
+        progress_file=terminal,
+        progress_position=int(worker[2:]) if worker.startswith("gw") else 0,
         fast_preprocess=mieb_settings.fast_preprocess,
         batch_timeout=mieb_settings.batch_timeout,
+        load_seconds=load_seconds,
     )
 
 
@@ -275,13 +330,39 @@ class ResultsCollector:
 
     def __init__(self) -> None:
         self.rows: list[dict] = []
+        self.ran = 0  # benchmark cases that ran to a verdict (passed or failed)
+        self.skipped = 0
+        self.all_skipped = False  # set at session end when that failed the run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if "::test_task[" in report.nodeid:
+            if report.skipped and report.when in ("setup", "call"):
+                self.skipped += 1
+            elif report.when == "call" or (report.when == "setup" and report.failed):
+                self.ran += 1
         if report.when != "call":
             return
         for name, value in report.user_properties:
             if name == RESULT_PROPERTY:
                 self.rows.append({**json.loads(value), "outcome": report.outcome})
+
+
+ALL_SKIPPED = (
+    "mieb: every selected case was skipped ({n}): nothing was computed or checked; see the skip reasons "
+    "(-rs), or pass --allow-all-skipped to accept such a run"
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run whose every benchmark case was skipped checked nothing: it fails unless asked not to."""
+    config = session.config
+    settings, collector = config.stash.get(settings_key, None), config.stash.get(results_key, None)
+    if settings is None or collector is None or hasattr(config, "workerinput") or not settings.models:
+        return
+    if exitstatus == 0 and collector.skipped and not collector.ran and not settings.allow_all_skipped:
+        session.exitstatus = pytest.ExitCode.NO_TESTS_COLLECTED
+        collector.all_skipped = True
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -297,7 +378,10 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    rows = config.stash[results_key].rows
+    collector = config.stash[results_key]
+    if collector.all_skipped:
+        terminalreporter.write_line(ALL_SKIPPED.format(n=collector.skipped), red=True)
+    rows = collector.rows
     if not rows:
         return
     from harness.results.report import summary_lines

@@ -36,6 +36,7 @@ from harness.gating.significance import Correction, PairedComparison, adjust_pva
 from harness.results.folders import ResultFile, ResultsFolderError, parse_version, read_results
 from harness.results.leaderboard import select_revisions
 from harness.results.store import score_of, task_cells
+from harness.results.task_result import SCORE_DIGITS
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Comparison:
                     "type": t.type,
                     "base": t.base,
                     "candidate": t.candidate,
-                    "delta": t.delta,
+                    "delta": _rounded(t.delta),
                     "tolerance": t.tolerance,
                     "status": t.status,
                     **_stats_json(t.paired, t.p_adjusted, t.significant, t.significance),
@@ -124,9 +125,9 @@ class Comparison:
             ],
             "task_types": {
                 k: {
-                    "base": b,
-                    "candidate": c,
-                    "delta": c - b,
+                    "base": _rounded(b),
+                    "candidate": _rounded(c),
+                    "delta": _rounded(c - b),
                     "tasks": n,
                     **_stats_json(*_type_stats(self.type_paired.get(k))),
                 }
@@ -156,6 +157,11 @@ def _stats_json(paired: PairedComparison | None, p_adjusted, is_significant, not
         "n_items": paired.n_items,
         "significance": note,
     }
+
+
+def _rounded(value: float | None) -> float | None:
+    """A derived score rounded as result files round theirs (no 0.30000000000000004 deltas)."""
+    return None if value is None else round(value, SCORE_DIGITS)
 
 
 def _one_model(folder: str | Path, model: str | None, flag: str) -> tuple[str, dict[str, ResultFile]]:

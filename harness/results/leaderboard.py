@@ -25,7 +25,7 @@ same files and compares):
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -50,6 +50,8 @@ class ModelRow:
     tasks: dict[str, Score]
     borda_rank: int | None = None
     revisions: dict[str, str] = field(default_factory=dict)  # task -> revision
+    found: int = 0  # tasks of the benchmark (or, without one, of the table) with a score
+    found_by_type: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -60,6 +62,7 @@ class ModelRow:
             "task_types": self.task_types,
             "tasks": self.tasks,
             "borda_rank": self.borda_rank,
+            "found": self.found,
         }
 
 
@@ -70,9 +73,18 @@ class Leaderboard:
     task_types: list[str]
     tasks: list[str]
     ignored: list[str] = field(default_factory=list)  # why files were not used (unknown tasks, ...)
+    # What coverage is measured against: the benchmark's tasks, or (without one) the tasks in the table.
+    total: int = 0
+    total_by_type: dict[str, int] = field(default_factory=dict)
+
+    def complete(self, row: ModelRow, task_type: str | None = None) -> bool:
+        """Whether ``row`` has a score for every task (of ``task_type``) the coverage counts."""
+        if task_type is None:
+            return row.found == self.total
+        return row.found_by_type.get(task_type, 0) == self.total_by_type.get(task_type, 0)
 
     def to_json(self) -> dict:
-        return {"benchmark": self.benchmark, "models": [r.to_json() for r in self.rows]}
+        return {"benchmark": self.benchmark, "total": self.total, "models": [r.to_json() for r in self.rows]}
 
 
 def _missing(x: float | None) -> bool:
@@ -289,4 +301,9 @@ def build_leaderboard(
         )
     rows.sort(key=lambda r: (r.mean_task_type is None, -(r.mean_task_type or 0.0)))
     type_names = list(dict.fromkeys(types.values()))
-    return Leaderboard(benchmark, rows, type_names, task_cols, ignored)
+    counted = list(tasks) if benchmark else [by_name[t] for t in task_cols]
+    total_by_type = dict(Counter(t.type for t in counted))
+    for row in rows:
+        scored = [by_name[t] for t, s in row.tasks.items() if s is not None]
+        row.found, row.found_by_type = len(scored), dict(Counter(t.type for t in scored))
+    return Leaderboard(benchmark, rows, type_names, task_cols, ignored, len(counted), total_by_type)

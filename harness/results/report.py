@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.catalogue.queries import CATEGORY_OF_TYPE
 from harness.results.folders import read_results
-from harness.results.leaderboard import Leaderboard, build_leaderboard
+from harness.results.leaderboard import Leaderboard, ModelRow, build_leaderboard
 
 
 def summary_lines(rows: Iterable[dict]) -> list[str]:
@@ -80,41 +80,83 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}"
 
 
-def leaderboard_lines(board: Leaderboard, fmt: str = "table") -> list[str]:
-    """The summary table (rank, model, Mean(TaskType), Mean(Task), per-type means) and per-task scores."""
+def leaderboard_lines(board: Leaderboard, fmt: str = "table", *, partial_means: bool = False) -> list[str]:
+    """The summary table (rank, model, coverage, Mean(TaskType), Mean(Task), per-type means) and per-task scores.
+
+    Coverage is found/total of the benchmark's tasks. A mean over an incomplete set (a model lacking some
+    of the benchmark's tasks, or of a type's) is not shown unless ``partial_means``, and then marked ``*``.
+    """
     if fmt == "json":
-        return [json.dumps(board.to_json(), indent=2)]
+        return [json.dumps(_json(board, partial_means), indent=2)]
+
+    def mean(row: ModelRow, value: float | None, task_type: str | None = None) -> str:
+        if board.complete(row, task_type):
+            return _pct(value)
+        return f"{_pct(value)}*" if partial_means and value is not None else "-"
+
     header = ["model", "revision", "tasks", "Borda", "Mean(TaskType)", "Mean(Task)", *board.task_types]
     rows = []
     for r in board.rows:
-        done = sum(1 for v in r.tasks.values() if v is not None)
         rows.append(
             [
                 r.model,
                 r.revision[:12] if "," not in r.revision else "mixed",
-                f"{done}/{len(board.tasks)}",
+                f"{r.found}/{board.total}",
                 str(r.borda_rank),
-                _pct(r.mean_task_type),
-                _pct(r.mean_task),
-                *[_pct(r.task_types.get(t)) for t in board.task_types],
+                mean(r, r.mean_task_type),
+                mean(r, r.mean_task),
+                *[mean(r, r.task_types.get(t), t) for t in board.task_types],
             ]
         )
     task_header = ["model", *board.tasks]
     task_rows = [[r.model, *[_pct(r.tasks.get(t)) for t in board.tasks]] for r in board.rows]
+    notes = _coverage_notes(board, partial_means)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(
-            ["model", "revision", "borda_rank", "mean_task_type", "mean_task", *board.task_types, *board.tasks]
-        )
+        fixed = ["model", "revision", "found", "total", "borda_rank", "mean_task_type", "mean_task"]
+        writer.writerow([*fixed, *board.task_types, *board.tasks])
         for r in board.rows:
-            values = [r.mean_task_type, r.mean_task, *[r.task_types.get(t) for t in board.task_types]]
+            shown = _shown_means(board, r, partial_means)
+            values = [shown["mean_task_type"], shown["mean_task"], *[shown["task_types"][t] for t in board.task_types]]
             values += [r.tasks.get(t) for t in board.tasks]
-            writer.writerow([r.model, r.revision, r.borda_rank, *["" if v is None else repr(v) for v in values]])
+            cells = ["" if v is None else repr(v) for v in values]
+            writer.writerow([r.model, r.revision, r.found, board.total, r.borda_rank, *cells])
         return buffer.getvalue().splitlines()
     if fmt == "markdown":
-        return [*_markdown(header, rows), "", *_markdown(task_header, task_rows)]
-    return [*_fixed(header, rows), "", *_fixed(task_header, task_rows)]
+        return [*_markdown(header, rows), "", *_markdown(task_header, task_rows), *notes]
+    return [*_fixed(header, rows), "", *_fixed(task_header, task_rows), *notes]
+
+
+def _shown_means(board: Leaderboard, row: ModelRow, partial_means: bool) -> dict:
+    """The row's means, with those over an incomplete set left out unless ``partial_means``."""
+
+    def keep(value: float | None, task_type: str | None = None) -> float | None:
+        return value if partial_means or board.complete(row, task_type) else None
+
+    return {
+        "mean_task_type": keep(row.mean_task_type),
+        "mean_task": keep(row.mean_task),
+        "task_types": {t: keep(row.task_types.get(t), t) for t in board.task_types},
+    }
+
+
+def _json(board: Leaderboard, partial_means: bool) -> dict:
+    data = board.to_json()
+    for entry, row in zip(data["models"], board.rows, strict=True):
+        entry.update(_shown_means(board, row, partial_means), complete=board.complete(row))
+    return data
+
+
+def _coverage_notes(board: Leaderboard, partial_means: bool) -> list[str]:
+    short = [r for r in board.rows if not board.complete(r)]
+    if not short:
+        return []
+    of = board.benchmark or "the tasks in the table"
+    lacking = "; ".join(f"{r.model} has {r.found} of {board.total}" for r in short)
+    if partial_means:
+        return ["", f"* a mean over the tasks found only, not over {of} ({lacking})"]
+    return ["", f"Means over an incomplete set are not shown ({lacking} tasks of {of}); --partial-means shows them."]
 
 
 def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:

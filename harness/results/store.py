@@ -214,10 +214,12 @@ def merge(previous: TaskResult | None, new: TaskResult, cells: Iterable[Cell]) -
         keep: dict[str, list[dict]] = {}
         kept_provenance: dict[str, dict[str, dict]] = {}
         elapsed = 0.0
+        phases: dict[str, float] = {}
     else:
         keep = {split: [dict(e) for e in entries] for split, entries in previous.scores.items()}
         kept_provenance = {split: dict(p) for split, p in previous.provenance.items()}
         elapsed = previous.evaluation_time
+        phases = dict(previous.phase_seconds)
     for split, subset in cells:
         entry = dict(new.entry(split, subset))  # type: ignore[arg-type]
         entries = keep.setdefault(split, [])
@@ -231,12 +233,15 @@ def merge(previous: TaskResult | None, new: TaskResult, cells: Iterable[Cell]) -
             kept_provenance.setdefault(split, {})[subset] = recorded
         else:
             kept_provenance.get(split, {}).pop(subset, None)
+    for phase, seconds in new.phase_seconds.items():  # seconds add up over the runs, as evaluation_time does
+        phases[phase] = phases.get(phase, 0.0) + seconds
     return TaskResult(
         new.task_name,
         new.dataset_revision,
         keep,
         elapsed + new.evaluation_time,
         provenance=kept_provenance,
+        phase_seconds=phases,
     )
 
 

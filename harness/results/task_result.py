@@ -27,6 +27,8 @@ from harness.files import atomic_write_bytes, package_version
 MTEB_FORMAT_VERSION = "2.26.24"
 MIEB_BLOCK = "mieb"
 NO_REVISION = "no_revision_available"
+PHASE_KEY = "mieb_phase_seconds"
+SCORE_DIGITS = 6  # decimals a score is written with
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
 
 
@@ -42,6 +44,8 @@ class TaskResult:
     # split -> subset -> the settings the cell was computed with (``store.Provenance``)
     provenance: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     mieb_version: str = ""  # of the run that wrote the file; "" = the running one
+    # Seconds per phase (load, encode, evaluate; harness.runner.PHASES), in PHASE_KEY: mteb's readers ignore it.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def main_score(self) -> float:
         """The mean main score over every stored split and subset (mteb ``get_score``).
@@ -68,6 +72,7 @@ class TaskResult:
                 "protocol": f"mteb {MTEB_FORMAT_VERSION}",
                 "provenance": self.provenance,
             },
+            **({PHASE_KEY: _round(self.phase_seconds)} if self.phase_seconds else {}),
         }
 
     @classmethod
@@ -86,12 +91,20 @@ class TaskResult:
             date=data.get("date") or "",
             provenance={s: dict(p) for s, p in provenance.items() if isinstance(p, dict)},
             mieb_version=str(block.get("version") or ""),
+            phase_seconds=_phase_seconds(data.get(PHASE_KEY)),
         )
+
+
+def _phase_seconds(value: Any) -> dict[str, float]:
+    """The phase timings of a file, or none where they are absent or malformed (they are informative only)."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float) and math.isfinite(v)}
 
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+        return None if math.isnan(value) or math.isinf(value) else round(value, SCORE_DIGITS)
     if isinstance(value, dict):
         return {k: _round(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -4,7 +4,7 @@ Real processes and signals: the run is a subprocess in its own process group (Da
 included) and is killed at seeded random moments. Quick trials run by default on a subset of the
 tasks at a fifth of the data; ``pytest -m faults tests/faults`` runs the 20-trial suite on every
 MIEB(offline) task (a fifth of the data unless ``MIEB_FAULTS_FULL_SIZE=1``) and writes its figures
-to ``$MIEB_FAULTS_REPORT`` (README "Reliability").
+to ``$MIEB_FAULTS_REPORT`` (docs/reliability.md).
 """
 
 from __future__ import annotations

@@ -43,75 +43,7 @@ def test_ray_and_xdist_do_not_combine(pytester):
     result.stderr.fnmatch_lines(["*--ray and -n (xdist) do not combine*"])
 
 
-# Options that only steer the driver: selection, where results go, the gate, progress bars, Ray itself.
-DRIVER_ONLY = {
-    "models",
-    "results_dir",
-    "reference",
-    "tolerance",
-    "baseline_dir",
-    "baseline_model",
-    "allow_missing_baseline",
-    "progress",
-    "ray",
-    "ray_cpus",
-}
-
-
-def test_every_option_that_decides_what_is_computed_reaches_the_workers(tmp_path):
-    """A new run option must be forwarded to the workers or declared driver-only here."""
-    from dataclasses import fields
-
-    from harness.catalogue.subsets import SubsetSelection
-    from harness.distributed.ray_cases import job_settings
-    from harness.plugin.hooks import Settings
-
-    checkpoint = tmp_path / "ckpt"
-    checkpoint.mkdir()
-    settings = Settings(
-        models=("clip",),
-        datasets_dir=str(tmp_path),
-        results_dir="r",
-        dataset_source="mteb2",
-        cache_dir="relative-cache",
-        batch_size=7,
-        device="cpu",
-        precision="bf16",
-        num_workers=3,
-        overwrite=True,
-        reference="off",
-        tolerance=0.5,
-        baseline_dir=None,
-        baseline_model=None,
-        allow_missing_baseline=False,
-        trust_remote_code=True,
-        progress=False,
-        fast_preprocess=True,
-        selection=SubsetSelection.of(["deu"], ["en-de"]),
-        batch_timeout=12.5,
-        verify_data=False,
-        ray="local",
-        ray_cpus=2,
-    )
-    job = job_settings("clip", settings)
-    forwarded = {
-        "datasets_dir": job.datasets_dir == str(tmp_path.resolve()),
-        "dataset_source": job.dataset_source == "mteb2",
-        "cache_dir": job.cache_dir == str(tmp_path.cwd() / "relative-cache"),
-        "batch_size": job.batch_size == 7,
-        "device": job.device == "cpu",
-        "precision": job.precision == "bf16",
-        "num_workers": job.num_workers == 3,
-        "overwrite": job.overwrite,
-        "trust_remote_code": job.trust_remote_code,
-        "fast_preprocess": job.fast_preprocess,
-        "selection": (job.languages, job.subsets) == (("deu",), ("en-de",)),
-        "batch_timeout": job.batch_timeout == 12.5,
-        "verify_data": job.verify_data is False,
-    }
-    assert {f.name for f in fields(Settings)} == set(forwarded) | DRIVER_ONLY
-    assert [name for name, ok in forwarded.items() if not ok] == []
-    assert job_settings(str(checkpoint), settings).model == str(checkpoint.resolve())  # a worker's cwd differs
+# Every travelling option reaching the workers: tests/test_run_options.py (derived from the option table).
 
 
 def test_the_worker_reads_the_task_as_the_selection_and_source_say():
@@ -125,7 +57,11 @@ def test_the_worker_reads_the_task_as_the_selection_and_source_say():
     assert JobSettings("clip").subsets_of(get_task("EmojiVisualSTSMultilingualOffline")) is None  # all
 
 
-def test_a_device_index_is_refused_under_ray(pytester):
+def test_a_device_index_is_refused_under_ray(pytester, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # two GPUs, so --device cuda:1 itself is valid
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     result = pytester.runpytest("--model", "offline-clip", "--ray", "--device", "cuda:1", "--co")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--device cuda:1 with --ray*"])

@@ -1,6 +1,6 @@
 """Loader parity: every task's evaluation inputs as mieb reads them vs as the reference's own loader does.
 
-    python scripts/parity/loaders/driver.py --mteb1 PYTHON [--mteb-git DIR] [--work DIR] [--table FILE] [--readme]
+    python scripts/parity/loaders/driver.py --mteb1 PYTHON [--mteb-git DIR] [--work DIR] [--table FILE] [--docs]
 
 For each task (the 132 MIEB tasks), a tiny snapshot of its dataset is written in the layout of the
 revision it pins (``snapshots.py``); mieb's views read it (``ours.py``, this interpreter) and so does
@@ -11,8 +11,8 @@ prompts, image order, and the dataset path and revision the reference asks for a
 Tasks pinned by the pre-release MIEB code are run with that code's loader, read from a git clone of
 mteb (``--mteb-git``, env ``MIEB_MTEB_GIT``); without it they are reported as not proven.
 
-Writes ``WORK/loader_parity.json`` and a markdown table (``--table``; ``--readme`` replaces the table
-between the markers in README.md). Exit status 1 when a task that was compared differs.
+Writes ``WORK/loader_parity.json`` and a markdown table (``--table``; ``--docs`` replaces the table
+between the markers in docs/datasets.md). Exit status 1 when a task that was compared differs.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ PRERELEASE = {
 }
 # The pre-release label files behind the published zero-shot prompts (1.39.7's end with a newline).
 LABEL_FILES = ("088d1540ecae1afe032f4cff996cff2b0435a2a5", "mteb/tasks/Image/ZeroshotClassification/eng/templates")
-README_BEGIN = "<!-- loader-parity:begin -->"
-README_END = "<!-- loader-parity:end -->"
+TABLE_PAGE = REPO / "docs" / "datasets.md"  # the page whose parity table ``--docs`` rewrites
+TABLE_BEGIN = "<!-- loader-parity:begin -->"
+TABLE_END = "<!-- loader-parity:end -->"
 
 
 def mieb_tasks() -> list[TaskSpec]:
@@ -165,7 +166,7 @@ def main() -> int:
     parser.add_argument("--work", default=None, help="working folder (default: a temporary one)")
     parser.add_argument("--tasks", nargs="*", help="only these tasks")
     parser.add_argument("--table", default=None, help="write the markdown table here")
-    parser.add_argument("--readme", action="store_true", help="replace the table in README.md")
+    parser.add_argument("--docs", action="store_true", help="replace the table in docs/datasets.md")
     args = parser.parse_args()
     if not args.mteb1:
         parser.error("--mteb1 (or env MIEB_MTEB1_PYTHON) is required: a python with mteb 1.39.7")
@@ -245,8 +246,8 @@ def main() -> int:
     table = markdown_table(tasks, rows)
     if args.table:
         Path(args.table).write_text(table)
-    if args.readme:
-        replace_readme_table(table)
+    if args.docs:
+        replace_docs_table(table)
     counts: dict[str, int] = {}
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -335,11 +336,11 @@ def markdown_table(tasks: list[TaskSpec], rows: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_readme_table(table: str) -> None:
-    readme = REPO / "README.md"
-    text = readme.read_text()
-    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
-    readme.write_text(text[:start] + "\n" + table + text[end:])
+def replace_docs_table(table: str, page: Path = TABLE_PAGE) -> None:
+    """Replace the table between the loader-parity markers of ``page``."""
+    text = page.read_text()
+    start, end = text.index(TABLE_BEGIN) + len(TABLE_BEGIN), text.index(TABLE_END)
+    page.write_text(text[:start] + "\n" + table + text[end:])
 
 
 if __name__ == "__main__":
