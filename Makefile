@@ -5,7 +5,7 @@ STAMP := $(VENV)/.mieb-installed
 
 .PHONY: run test docs setup lint
 
-$(STAMP): pyproject.toml scripts/setup.sh scripts/install_offline_assets.sh
+$(STAMP): pyproject.toml constraints.txt scripts/setup.sh harness/offline/install_assets.sh
 	bash scripts/setup.sh
 
 setup: $(STAMP)

@@ -18,10 +18,16 @@ log = logging.getLogger("mieb")
 
 
 def get_model(
-    name: str, *, device: str | None = None, precision: str | None = None, trust_remote_code: bool = False
+    name: str,
+    *,
+    device: str | None = None,
+    precision: str | None = None,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
 ) -> Encoder:
-    """Load a model by registry name, alias, local checkpoint directory or ``module:factory``."""
-    return load_model(name, device=device, precision=precision, trust_remote_code=trust_remote_code)
+    """Load a model by registry name, alias, any hub id, local checkpoint directory or ``module:factory``;
+    ``revision`` is a hub branch, tag or commit (mteb's ``get_model(name, revision)``)."""
+    return load_model(name, device=device, precision=precision, trust_remote_code=trust_remote_code, revision=revision)
 
 
 def evaluate(
@@ -70,12 +76,17 @@ def evaluate(
     source = DataSource.from_env(datasets_dir, dataset_source, verify_data)
     if verify_data is False:
         log.warning("dataset content not verified (verify_data=False)")
+    from harness.offline.build import datasets_dir_for  # the offline builders, only when evaluating
+
     results = []
     for task in tasks:
         try:
             chosen = list(selection.subsets_of(task)) if selection.is_partial(task) else None
+            task_source = source
+            if (offline_dir := datasets_dir_for(task, source.datasets_dir)) != source.datasets_dir:
+                task_source = DataSource.from_env(offline_dir, dataset_source, verify_data)  # built locally
             outcome = run_task(
-                task, engine, source, results_dir, overwrite=overwrite, subsets=chosen, predictions=predictions
+                task, engine, task_source, results_dir, overwrite=overwrite, subsets=chosen, predictions=predictions
             )
             results.append(outcome.result)
         except TaskSkipped as skip:

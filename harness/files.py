@@ -202,6 +202,22 @@ def _try_flock(path: Path) -> int | None:
         os.close(fd)  # locked a file that was replaced meanwhile: retry on the current one
 
 
+def remove_stale_lock(path: Path) -> None:
+    """Remove ``path``, a lock file, when no process holds it (its holder was killed before it could)."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        return
+    if not path.exists():
+        return
+    with contextlib.suppress(OSError):
+        fd = _try_flock(path)
+        if fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def file_lock(
     path: Path, *, timeout: float, what: str = "file", notify: Callable[[str], None] = _stderr

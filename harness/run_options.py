@@ -55,7 +55,7 @@ def _checked(check: Callable[[Any], bool], parse: Callable[[str], Any], requirem
 positive_int = _checked(lambda v: v >= 1, int, "a whole number >= 1", "positive_int")
 non_negative_int = _checked(lambda v: v >= 0, int, "a whole number >= 0", "non_negative_int")
 non_negative_float = _checked(lambda v: math.isfinite(v) and v >= 0, float, "a finite number >= 0", "tolerance")
-alpha_level = _checked(lambda v: 0 < v < 1, float, "a number between 0 and 1", "alpha")
+probability = _checked(lambda v: 0 < v < 1, float, "a number between 0 and 1 (exclusive)", "alpha")
 positive_seconds = _checked(lambda v: math.isfinite(v) and v > 0, float, "a finite number of seconds > 0", "seconds")
 
 
@@ -168,12 +168,21 @@ OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "models",
         "--model",
-        "model to benchmark (repeatable): registry name, alias (clip), local checkpoint directory, "
-        "or package.module:factory",
+        "model to benchmark (repeatable): registry name, alias (clip), any hub id (myorg/my-clip, recognised "
+        "by its files), local checkpoint directory, or package.module:factory",
         example=("--model", "clip", "--model", "siglip"),
         kind="append",
         metavar="NAME",
         cli_aliases=("-m",),
+    ),
+    RunOption(
+        "model_revision",
+        "--model-revision",
+        "hub branch, tag or commit of the --model(s), resolved to the commit that keys results "
+        "(default: the registry's pin, else the main branch)",
+        example=("--model-revision", "v2"),
+        metavar="REV",
+        travels=True,
     ),
     RunOption(
         "task",
@@ -406,10 +415,9 @@ OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "gate_alpha",
         "--gate-alpha",
-        "--gate significance: family-wise error over the session's cases, between 0 and 1 (Bonferroni per "
-        "case; default 0.05)",
+        "--gate significance: family-wise error over the session's cases, Bonferroni per case (default 0.05)",
         example=("--gate-alpha", "0.01"),
-        type=alpha_level,
+        type=probability,
         default=0.05,
         metavar="ALPHA",
     ),

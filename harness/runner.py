@@ -26,12 +26,13 @@ from harness.data.sources import resolve_source, task_for_source
 from harness.encode.cache import EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
+from harness.files import package_version
 from harness.pipelines import PIPELINES
 from harness.results.aggregate import aggregate_subsets
 from harness.results.intervals import interval_fields
 from harness.results.predictions import CellPredictions, commit_with_predictions
-from harness.results.store import Cell, Provenance, ResultStore, read_result, score_of, task_cells
-from harness.results.task_result import NO_REVISION, TaskResult, write_model_meta
+from harness.results.store import Cell, Provenance, ResultStore, score_of, task_cells
+from harness.results.task_result import NO_REVISION, TaskResult
 from mieb_models.base import Encoder, ModelMeta, has_modalities
 
 
@@ -69,6 +70,13 @@ class RunOutcome:
         return math.nan if value is None else value
 
 
+# Where a case's time goes, recorded in its result as ``TaskResult.phase_seconds``: loading the model
+# (charged to the first task a process computes with it), encoding (forward passes and cache reads),
+# and evaluating (reading the data view and computing the metrics).
+PHASES = ("load", "encode", "evaluate")
+_pending_load: weakref.WeakKeyDictionary[EncodeEngine, float] = weakref.WeakKeyDictionary()
+
+
 def effective_precision(precision: str | None, device: str | None) -> str:
     """The precision embeddings are computed in: fp16/bf16 autocast on CUDA only; fp32 elsewhere."""
     on_cuda = str(device or "").startswith("cuda")
@@ -96,13 +104,6 @@ def expected_provenance(
         fast_preprocess=bool(fast_preprocess),
         model_revision=meta.revision or NO_REVISION,
     )
-
-
-# Where a case's time goes, recorded in its result as ``TaskResult.phase_seconds``: loading the model
-# (charged to the first task a process computes with it), encoding (forward passes and cache reads),
-# and evaluating (reading the data view and computing the metrics).
-PHASES = ("load", "encode", "evaluate")
-_pending_load: weakref.WeakKeyDictionary[EncodeEngine, float] = weakref.WeakKeyDictionary()
 
 
 def build_engine(
@@ -200,7 +201,7 @@ def finished_result(
         return None
     store = ResultStore(results_dir)
     path = store.path(meta.name, meta.revision, task.name)
-    previous = read_result(path, task.name)
+    previous = store.read(path, task.name)
     cells = task_cells(task, subsets)
     if len(reusable_cells(task, previous, cells, provenance, warn=False)) == len(cells):
         return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
@@ -227,7 +228,7 @@ def run_task(
     meta = engine.model.meta
     store = ResultStore(results_dir)
     path = store.path(meta.name, meta.revision, task.name)
-    _writable(path, lambda: write_model_meta(path.parent, meta.to_dict()))  # fail before encoding anything
+    _writable(path, lambda: store.claim_model_folder(path.parent, meta.to_dict()))  # fail before encoding anything
     wanted = subsets or list(task.subsets)
     if unknown := [s for s in wanted if s not in task.subsets]:
         raise ValueError(f"{task.name} has no subset {', '.join(unknown)} (subsets: {', '.join(task.subsets)})")
@@ -278,9 +279,10 @@ def _result(
     phases: dict[str, float],
 ) -> TaskResult:
     record: dict[str, dict[str, dict]] = {}
+    made_by = {**provenance.to_json(), "mieb_version": package_version()}  # the version: recorded, not compared
     for split, subset in cells:
-        record.setdefault(split, {})[subset] = provenance.to_json()
-    return TaskResult(task.name, task.dataset.revision, scores, elapsed, provenance=record, phase_seconds=phases)
+        record.setdefault(split, {})[subset] = made_by
+    return TaskResult(task.name, task.dataset.revision, scores, elapsed, phase_seconds=phases, provenance=record)
 
 
 def _commit(

@@ -1,9 +1,9 @@
 """Models by mteb's names and keywords: ``get_model``, ``get_model_meta``.
 
-A name is a registry name (``openai/clip-vit-base-patch16``), an alias (``clip``), a local
-checkpoint folder or ``package.module:factory``. mieb loads the revision its registry pins (or, for
-a local folder, the weights in it): asking for another revision is an error, never a silent
-substitution.
+A name is a registry name (``openai/clip-vit-base-patch16``), an alias (``clip``), any hub id
+(recognised by the files its repository holds), a local checkpoint folder or ``package.module:factory``.
+``revision`` (a branch, tag or commit of a hub model) is resolved to its commit, which keys the results;
+without one, a registry model loads its pinned revision. Local folders and factories take none.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ __all__ = ["Encoder", "ModelMeta", "get_model", "get_model_meta"]
 
 
 def get_model_meta(model_name: str, revision: str | None = None) -> ModelMeta:
-    """What the registry knows of ``model_name`` (nothing is loaded); ``revision`` must be the pinned one."""
-    meta = _registry_meta(model_name)
-    _check_revision(meta, revision)
-    return meta
+    """What is known of ``model_name`` at ``revision`` (nothing is loaded)."""
+    return _registry_meta(model_name, revision)
 
 
 def get_model(
@@ -32,16 +30,6 @@ def get_model(
 ) -> Encoder:
     """Load ``model_name`` on ``device`` (default: CUDA when present) in ``precision`` (default: the
     reference's for that model); ``trust_remote_code`` allows models that run their repository's code."""
-    if revision is not None:
-        _check_revision(_registry_meta(model_name), revision)
     from harness.api import get_model as load  # torch and the engine: only when a model is loaded
 
-    return load(model_name, device=device, precision=precision, trust_remote_code=trust_remote_code)
-
-
-def _check_revision(meta: ModelMeta, revision: str | None) -> None:
-    if revision is not None and revision != meta.revision:
-        raise ValueError(
-            f"{meta.name} is pinned to revision {meta.revision} (the one its results are keyed by); "
-            f"mieb does not load revision {revision}. Download that revision and pass its folder as the model name"
-        )
+    return load(model_name, device=device, precision=precision, trust_remote_code=trust_remote_code, revision=revision)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from harness.results.folders import ResultFile, read_results
 from harness.results.leaderboard import select_revisions
-from harness.results.task_result import TaskResult, read_result
+from harness.results.store import read_result
+from harness.results.task_result import TaskResult
 from mieb_records.models import ModelMeta
 from mieb_records.tasks import TaskSpec
 
@@ -159,7 +160,7 @@ def load_results(
             task_names is not None and file.task_name not in task_names
         ):
             continue
-        result = read_result(file.path)
+        result = read_result(file.path, file.task_name)
         if result is None:
             continue
         model = grouped.setdefault((file.model, file.revision), ModelResult(file.model, file.revision))

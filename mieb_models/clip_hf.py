@@ -106,6 +106,25 @@ def transformers_loader(encoder_cls: type) -> Any:
 load_hf_clip = transformers_loader(HFCLIPEncoder)
 
 
+class DualEncoder(HFCLIPEncoder):
+    """Any transformers dual encoder whose ``AutoModel`` has ``get_image_features``/``get_text_features``
+    (AltCLIP, Chinese-CLIP, ...): the CLIP wrapper's preprocessing through the checkpoint's processor."""
+
+    model_class = "AutoModel"
+
+    def __init__(self, meta: ModelMeta, *args: Any, **kwargs: Any):
+        super().__init__(meta, *args, **kwargs)
+        missing = [m for m in ("get_image_features", "get_text_features") if not hasattr(self.model, m)]
+        if missing:
+            raise TypeError(
+                f"{meta.name}: {type(self.model).__name__} has no {' or '.join(missing)}(), so it is not a dual "
+                "encoder the harness can drive; wrap it as package.module:factory"
+            )
+
+
+load_dual_encoder = transformers_loader(DualEncoder)
+
+
 def _openai(name: str, revision: str, dim: int, params: int, aliases: tuple[str, ...] = ()) -> ModelMeta:
     return ModelMeta(
         name=name,

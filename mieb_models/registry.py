@@ -7,6 +7,8 @@ A ``--model`` value is one of:
 - ``package.module:factory``, a callable returning an object that implements the encoder protocol;
   without a revision of its own, its revision is a hash of the factory module's source and of the
   loaded model's weights, so an edited model never reuses the old one's results or embeddings.
+- any other hub repository id (``myorg/my-clip-finetune``), recognised by the files it holds
+  (``mieb_models.hub_models``); ``revision`` picks a branch, tag or commit of hub models.
 
 Resolving never loads weights, so collection stays instant; ``load_model`` does the loading.
 """
@@ -27,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mieb_models.base import Encoder, ModelMeta
+from mieb_models.load_errors import RemoteCodeRefused
 from mieb_records.errors import UnknownNameError
 
 # Modules holding a ``MODELS`` tuple of ModelMeta and, optionally, ``LOCAL_LOADERS`` mapping a
@@ -40,10 +43,6 @@ FAMILY_MODULES: tuple[str, ...] = (
 )
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
-
-
-class RemoteCodeRefused(RuntimeError):
-    """A model needs ``trust_remote_code`` and the user did not allow it."""
 
 
 def _family_modules() -> list[Any]:
@@ -97,23 +96,65 @@ def list_models(pattern: str = "*") -> list[ModelMeta]:
     ]
 
 
-def get_model_meta(spec: str) -> ModelMeta:
-    """Metadata for a ``--model`` value (see module docstring); never loads weights."""
-    if spec in _aliases():
-        return _entries()[_aliases()[spec]]
-    if spec in _entries():
-        return _entries()[spec]
+def why_cannot_run(meta: ModelMeta) -> str | None:
+    """Why a registered model cannot run in this version (its loader says so), or None."""
+    return getattr(meta.loader, "cannot_run", None)
+
+
+def get_model_meta(spec: str, revision: str | None = None) -> ModelMeta:
+    """Metadata for a ``--model`` value (see module docstring); never loads weights.
+
+    ``revision`` (a branch, tag or commit) applies to hub models only, registered or not.
+    """
+    if spec in _aliases() or spec in _entries():
+        meta = _entries()[_aliases().get(spec, spec)]
+        return meta if revision is None else _registered_at_revision(meta, revision)
     path = Path(spec).expanduser()
-    if path.is_dir():
-        return _local_meta(path)
-    if ":" in spec and not spec.startswith(("/", ".")):
-        return _factory_meta(spec)
+    if path.is_dir() or (":" in spec and not spec.startswith(("/", "."))):
+        if revision is not None:
+            raise ValueError(f"{spec} is not a hub model: a revision (--model-revision) applies to hub models only")
+        return _local_meta(path) if path.is_dir() else _factory_meta(spec)
     known = [*_entries(), *_aliases()]
-    if spec.startswith((".", "/", "~")) or (
-        "/" in spec and not any(n.startswith(spec.split("/")[0] + "/") for n in known)
-    ):
+    if _looks_like_hub_id(spec):
+        return _hub_model_meta(spec, revision, known)
+    if spec.startswith((".", "/", "~")) or "/" in spec:
         raise UnknownNameError("model (not a registry name, and no such directory)", spec, known)
     raise UnknownNameError("model", spec, known)
+
+
+def _looks_like_hub_id(spec: str) -> bool:
+    from mieb_models.hub_models import is_hub_id
+
+    return is_hub_id(spec)
+
+
+def _hub_model_meta(spec: str, revision: str | None, known: list[str]) -> ModelMeta:
+    """A hub id outside the registry; one that cannot be reached but is close to registry names is a typo."""
+    from mieb_models.hub_models import hub_meta
+    from mieb_models.load_errors import ModelUnavailable
+
+    try:
+        return hub_meta(spec, revision)
+    except ModelUnavailable as err:
+        if Path(spec).parent.is_dir():  # ``checkpoints/run1`` beside an existing ``checkpoints/``: a path typo
+            raise ValueError(f"{spec}: no such directory (and as a hub repository: {err.cause})") from None
+        unknown = UnknownNameError("model", spec, known)
+        if err.kind not in {"no-repository", "not-cached"} or not unknown.close_matches:
+            raise
+        unknown.args = (f"{unknown.args[0]} As a hub repository: {err.cause}.",)
+        raise unknown from None
+
+
+def _registered_at_revision(meta: ModelMeta, revision: str) -> ModelMeta:
+    if meta.framework not in {"transformers", "open_clip"} or meta.loader_kwargs.get("pretrained"):
+        raise ValueError(
+            f"{meta.name} is not loaded from its own hub repository: a revision applies to hub models only"
+        )
+    if revision == meta.revision:
+        return meta
+    from mieb_models.hub_models import resolve_commit
+
+    return meta.with_revision(resolve_commit(meta.name, revision))  # results are keyed by a commit, not a branch
 
 
 def _local_meta(path: Path) -> ModelMeta:
@@ -237,12 +278,14 @@ def load_model(
     device: str | None = None,
     precision: str | None = None,
     trust_remote_code: bool = False,
+    revision: str | None = None,
 ) -> Encoder:
     """Load a model; the encoder's ``meta`` carries the pinned name and revision.
 
-    ``precision=None`` uses the precision the reference implementation runs the model in.
+    ``precision=None`` uses the precision the reference implementation runs the model in;
+    ``revision`` is the hub revision (``get_model_meta``).
     """
-    meta = spec if isinstance(spec, ModelMeta) else get_model_meta(spec)
+    meta = spec if isinstance(spec, ModelMeta) else get_model_meta(spec, revision)
     precision = precision or meta.reference_precision
     if meta.needs_remote_code and not trust_remote_code:
         raise RemoteCodeRefused(

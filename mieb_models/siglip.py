@@ -88,7 +88,7 @@ def load_jina_clip(
 ) -> JinaCLIPEncoder:
     """Loader for jina-clip; runs the repository's code, so only with ``trust_remote_code``."""
     if not trust_remote_code:
-        from mieb_models.registry import RemoteCodeRefused
+        from mieb_models.load_errors import RemoteCodeRefused
 
         raise RemoteCodeRefused(f"{meta.name} runs code from its repository; pass --trust-remote-code")
     return JinaCLIPEncoder(meta, source or meta.name, device, precision, trust_remote_code)
@@ -100,6 +100,10 @@ def load_unsupported(meta: ModelMeta, **_: Any) -> TorchEncoder:
         f"{meta.name} ({meta.architecture}) is not supported yet: its metadata is registered so that "
         "published results can be compared, but no wrapper loads it."
     )
+
+
+# Read by ``mieb_models.registry.why_cannot_run``: such models are listed as such and never loaded.
+load_unsupported.cannot_run = "no wrapper loads it yet (its metadata is registered to compare published results)"
 
 
 def _siglip(

@@ -1,7 +1,21 @@
 """Any2AnyRetrieval: exact dense search between text, image and fused image+text sides (45 tasks)."""
 
+from types import MappingProxyType
+
 from mieb_records.tasks import DatasetRef, TaskSpec
-from mieb_tasks.families import ENG_LITE, IMG_LITE, image_retrieval, landmark_retrieval, retrieval
+from mieb_tasks.families import ENG_LITE, IMG_LITE, PRE_RELEASE_MIEB, image_retrieval, landmark_retrieval, retrieval
+
+# The published scores read HatefulMemes and Memotion with the pre-release loaders (every row; Memotion's
+# fixed rows removed by position), which also wrote mteb 1.39.7's statistics of them; mteb >= 1.38
+# deduplicates HatefulMemes' corpus on text and filters Memotion on a missing text, as 2.x does.
+HATEFUL_MEMES_PRE_RELEASE = {
+    "reference_version": PRE_RELEASE_MIEB,
+    "mteb2": MappingProxyType({"loader": "hateful_memes_dedup"}),
+}
+MEMOTION_PRE_RELEASE = {
+    "reference_version": PRE_RELEASE_MIEB,
+    "mteb2": MappingProxyType({"loader": "memotion_text_filter"}),
+}
 
 RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
     retrieval(
@@ -89,6 +103,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         category="i2t",
         benchmarks=ENG_LITE,
         loader="hateful_memes",
+        **HATEFUL_MEMES_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     retrieval(
@@ -96,6 +111,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         DatasetRef("Ahren09/MMSoc_HatefulMemes", "c9a9a6c3ef0765622a6de0af6ebb68f323ad73ba"),
         category="t2i",
         loader="hateful_memes",
+        **HATEFUL_MEMES_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
     retrieval(
@@ -123,6 +139,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         DatasetRef("Ahren09/MMSoc_Memotion", "cdb15b61d84d56db73e0e59535dfea81ea3c22f4"),
         category="i2t",
         loader="memotion",
+        **MEMOTION_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     retrieval(
@@ -130,6 +147,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         DatasetRef("Ahren09/MMSoc_Memotion", "cdb15b61d84d56db73e0e59535dfea81ea3c22f4"),
         category="t2i",
         loader="memotion",
+        **MEMOTION_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
     image_retrieval(

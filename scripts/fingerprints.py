@@ -30,8 +30,13 @@ sys.path.insert(0, str(ROOT))
 from harness.catalogue.queries import all_tasks  # noqa: E402
 from harness.data.fingerprints import FINGERPRINT_FILE, family_kind, reference_fields  # noqa: E402
 from harness.data.sources import MTEB2_VERSION, task_for_source  # noqa: E402
+from mieb_tasks.families import PRE_RELEASE_MIEB  # noqa: E402
 
 MTEB1_REF = "1.39.7"
+# The pre-release MIEB code (mteb commit 088d1540): its loaders carry no statistics, but where mteb
+# 1.39.7's statistics of a task were written while the task's file was still byte-identical to the
+# pre-release one, those statistics are the pre-release loader's output (HatefulMemes, Memotion).
+PRE_RELEASE_COMMIT = "088d1540ecae1afe032f4cff996cff2b0435a2a5"
 LABELED = {"zeroshot", "linear_probe", "clustering"}
 
 # Run inside a side virtualenv: each task's type, dataset and source file as that mteb declares them.
@@ -63,8 +68,12 @@ def git(repo: str, *args: str) -> str:
     return subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def v1_stats(repo: str, name: str, meta: dict) -> tuple[dict | None, str]:
-    """The 1.39.7 stats of a task, and where they come from (or why there are none)."""
+def v1_stats(repo: str, name: str, meta: dict, pre_release: bool = False) -> tuple[dict | None, str]:
+    """The 1.39.7 stats of a task, and where they come from (or why there are none).
+
+    ``pre_release``: the task follows the pre-release loader; the stats count only when they were
+    written by it (the task's file at the stats commit is the pre-release file, byte for byte).
+    """
     files = git(repo, "ls-tree", "-r", "--name-only", MTEB1_REF, "mteb/descriptive_stats/Image").splitlines()
     preferred = f"mteb/descriptive_stats/Image/{meta['type']}/{name}.json"
     matches = [preferred] if preferred in files else [f for f in files if f.endswith(f"/{name}.json")]
@@ -84,7 +93,16 @@ def v1_stats(repo: str, name: str, meta: dict) -> tuple[dict | None, str]:
             f"{stats_file} (commit {stats_commit[:10]}) predates revision {meta['revision'][:10]} "
             f"(commit {added[0][:10]}): its counts describe another revision"
         )
-    return json.loads(git(repo, "show", f"{MTEB1_REF}:{stats_file}")), f"mteb {MTEB1_REF} {stats_file}"
+    origin = f"mteb {MTEB1_REF} {stats_file}"
+    if pre_release:
+        at_stats = git(repo, "show", f"{stats_commit}:{meta['file']}")
+        if not at_stats or at_stats != git(repo, "show", f"{PRE_RELEASE_COMMIT}:{meta['file']}"):
+            return None, (
+                f"{stats_file} (commit {stats_commit[:10]}) was not written by the pre-release loader "
+                f"({meta['file']} differs from commit {PRE_RELEASE_COMMIT[:8]}'s)"
+            )
+        origin += f" (written by the pre-release loader: {meta['file']} as at commit {PRE_RELEASE_COMMIT[:8]})"
+    return json.loads(git(repo, "show", f"{MTEB1_REF}:{stats_file}")), origin
 
 
 def v2_stats(package: str, name: str, meta: dict) -> tuple[dict | None, str]:
@@ -152,7 +170,8 @@ def main() -> int:
                 f"mteb {MTEB2_VERSION}'s loaders, so its statistics are not applied"
             )
             return
-        if not use_v2 and not variant.reference_version.startswith(MTEB1_REF):
+        pre_release = variant.reference_version == PRE_RELEASE_MIEB
+        if not use_v2 and not pre_release and not variant.reference_version.startswith(MTEB1_REF):
             missing[label] = f"{key}: pinned by {variant.reference_version}, which carries no descriptive statistics"
             return
         meta = (v2 if use_v2 else v1)["tasks"].get(task.name, {})
@@ -164,7 +183,10 @@ def main() -> int:
             version = MTEB2_VERSION if use_v2 else MTEB1_REF
             missing[label] = f"{key}: mteb {version}'s statistics describe revision {meta['revision']}"
             return
-        stats, origin = v2_stats(v2["package"], task.name, meta) if use_v2 else v1_stats(args.mteb_git, task.name, meta)
+        if use_v2:
+            stats, origin = v2_stats(v2["package"], task.name, meta)
+        else:
+            stats, origin = v1_stats(args.mteb_git, task.name, meta, pre_release)
         if stats is None:
             missing[label] = f"{key}: {origin}"
             return

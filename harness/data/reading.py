@@ -27,7 +27,8 @@ def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None
         raise KeyError(
             f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})"
         )
-    return ImageSource(dataset, f"{source.identity(task.dataset)}/{config or 'default'}/{split}", name)
+    identity = f"{source.identity(task.dataset)}/{config or 'default'}/{split}"
+    return ImageSource(dataset, identity, name, roots=source.image_roots(task.dataset))
 
 
 def qrels_dict(query_ids: Sequence[Any], corpus_ids: Sequence[Any], scores: Sequence[Any]) -> dict[str, dict[str, int]]:

@@ -22,6 +22,9 @@ class ImageSource:
     identity: str
     column: str
     rows: tuple[int, ...] | None = None
+    # Folders an image cell that holds a file path (not bytes) may point into: the dataset's own
+    # folder (relative paths resolve there) and the caches ``datasets`` extracts files to.
+    roots: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.rows) if self.rows is not None else len(self.dataset)
@@ -29,7 +32,8 @@ class ImageSource:
     def select(self, rows: Sequence[int]) -> ImageSource:
         """The same images restricted to ``rows`` (indices into this source)."""
         base = np.asarray(self.rows if self.rows is not None else np.arange(len(self.dataset)))
-        return ImageSource(self.dataset, self.identity, self.column, tuple(int(r) for r in base[list(rows)]))
+        chosen = tuple(int(r) for r in base[list(rows)])
+        return ImageSource(self.dataset, self.identity, self.column, chosen, self.roots)
 
     def cache_identity(self) -> dict[str, Any]:
         rows = None

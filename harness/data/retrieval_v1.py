@@ -53,19 +53,28 @@ def _all_splits(source: DataSource, task: TaskSpec, splits: list[str]) -> Any:
 
 
 def hateful_memes(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    """Raw table per split (id, text, image): corpus = test+validation+train deduplicated on text."""
+    """Pre-release MIEB (the published scores): the corpus is every row of every split, in the dataset's
+    split order, texts repeated across rows included (same-text memes are hard negatives)."""
+    splits = source.split_names(task.dataset)
+    return _hateful_memes(source, task, split, _all_splits(source, task, splits), "+".join(splits))
+
+
+def hateful_memes_dedup(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """mteb >= 1.38 (PR 2531) and 2.x: corpus = test+validation+train, first row of each text only."""
     splits = ["test", "validation", "train"]
     shared = _all_splits(source, task, splits)
     first: dict[str, int] = {}
     for row, text in enumerate(column(shared, "text")):
         first.setdefault(text, row)
-    keep = sorted(first.values())
-    shared = shared.select(keep)
+    return _hateful_memes(source, task, split, shared.select(sorted(first.values())), "+".join(splits) + "-dedup-text")
+
+
+def _hateful_memes(source: DataSource, task: TaskSpec, split: str, shared: Any, identity_split: str) -> RetrievalData:
+    """Raw table per split (id, text, image): query ``query-<id>`` is relevant to ``corpus-<id>``."""
     corpus_ids = [f"corpus-{i}" for i in column(shared, "id")]
     queries_ds = source.load(task.dataset, split)
     query_ids = [f"query-{i}" for i in column(queries_ds, "id")]
     qrels = {q: {f"corpus-{i}": 1} for q, i in zip(query_ids, column(queries_ds, "id"), strict=True)}
-    identity_split = "+".join(splits) + "-dedup-text"
     if task.category == "i2t":
         corpus = Side(corpus_ids, [str(t) for t in column(shared, "text")])
         queries = Side(query_ids, images=_images(source, task, queries_ds, None, split, "image"))
@@ -75,8 +84,41 @@ def hateful_memes(source: DataSource, task: TaskSpec, split: str, subset: str) -
     return finish_retrieval(queries, corpus, qrels, task)
 
 
+# The rows the pre-release Memotion loader removes by position ("image corrupted & caption empty"):
+# of the corpus (every split concatenated in the dataset's split order) and of the test queries.
+MEMOTION_DROPPED_CORPUS_ROWS = frozenset({4578, 6781, 6784, 6786})
+MEMOTION_DROPPED_TEST_ROWS = frozenset({489, 492, 494})
+
+
 def memotion(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    """Raw table per split; rows whose ``text_corrected`` is None dropped; corpus: every split in dataset order."""
+    """Pre-release MIEB (the published scores): every row of every split, a missing ``text_corrected``
+    read as ""; the fixed rows above removed; ids keep each row's index in its split."""
+    import datasets
+
+    splits = source.split_names(task.dataset)
+    tables = {name: source.load(task.dataset, name) for name in splits}
+    ids = [f"corpus-{name}-{i}" for name in splits for i in range(len(tables[name]))]
+    kept = [row for row in range(len(ids)) if row not in MEMOTION_DROPPED_CORPUS_ROWS]
+    shared = datasets.concatenate_datasets([tables[name] for name in splits]).select(kept)
+    corpus_ids = [ids[row] for row in kept]
+    queries_ds = tables[split]
+    dropped = MEMOTION_DROPPED_TEST_ROWS if split == "test" else frozenset()
+    rows = [i for i in range(len(queries_ds)) if i not in dropped]
+    queries_ds = queries_ds.select(rows)
+    query_ids = [f"query-{split}-{i}" for i in rows]
+    qrels = {f"query-{split}-{i}": {f"corpus-{split}-{i}": 1} for i in rows}
+    identity = "-prerelease-rows"
+    if task.category == "i2t":
+        corpus = Side(corpus_ids, [t or "" for t in column(shared, "text_corrected")])
+        queries = Side(query_ids, images=_images(source, task, queries_ds, None, split + identity, "image"))
+    else:
+        corpus = Side(corpus_ids, images=_images(source, task, shared, None, "+".join(splits) + identity, "image"))
+        queries = Side(query_ids, [t or "" for t in column(queries_ds, "text_corrected")])
+    return finish_retrieval(queries, corpus, qrels, task)
+
+
+def memotion_text_filter(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """mteb >= 1.38 (PR 2519) and 2.x: rows whose ``text_corrected`` is None dropped; corpus: every split."""
     splits = source.split_names(task.dataset)
     kept: dict[str, Any] = {}
     for name in splits:
@@ -148,7 +190,9 @@ def vidore_table(source: DataSource, task: TaskSpec, split: str, subset: str) ->
 # Layouts that are raw tables turned into retrieval data by the task's own ``load_data``.
 RAW_TABLE_LOADERS = {
     "hateful_memes": hateful_memes,
+    "hateful_memes_dedup": hateful_memes_dedup,
     "memotion": memotion,
+    "memotion_text_filter": memotion_text_filter,
     "scimmir": scimmir,
     "xflickrco": xflickrco,
     "vidore_table": vidore_table,

@@ -27,6 +27,17 @@ def resolve_source(name: str | None) -> str:
     return chosen
 
 
+def reference_pins_revision(task: TaskSpec) -> bool:
+    """Whether the reference's loader asked for the revision the task pins.
+
+    mteb 1.x's BEIR loader (``HFDataLoader`` of ``AbsTaskAny2AnyRetrieval`` and of the multiple-choice
+    tasks built on it) calls ``load_dataset(repo, config)`` without a revision: those published scores
+    read the repository's HEAD of their day. The revision such a task pins is mieb's choice (the one
+    mteb's metadata names); its content fingerprint is the proof that it holds the data scored.
+    """
+    return not (task.loader == "beir" and task.follows_mteb1)
+
+
 def task_for_source(task: TaskSpec, source: str | None = DEFAULT_SOURCE) -> TaskSpec:
     """The task as the given source reads it (``published``: unchanged)."""
     if resolve_source(source) == "published" or (task.reference_version == MTEB2_VERSION and not task.mteb2):

@@ -70,7 +70,7 @@ def multilabels(task: TaskSpec, split: str, labels: Sequence[Any]) -> None:
 
 # Layouts whose qrels are a table of the dataset. The other loaders derive qrels from rows the way
 # the reference does, and a derived qrels row may name a document the reference dropped (HatefulMemes'
-# corpus is deduplicated on text): that is a counted miss there, not bad data.
+# corpus deduplicated on text under ``--dataset-source mteb2``): that is a counted miss there, not bad data.
 QRELS_TABLE_LAYOUTS = {"beir", "vidore"}
 
 

@@ -9,6 +9,7 @@ file arrives once, when its group's Ray task returns, and is written atomically 
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -21,8 +22,8 @@ from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
 from harness.results.predictions import commit_with_predictions
-from harness.results.store import ResultStore
-from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part, write_model_meta
+from harness.results.store import ResultStore, read_result
+from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part
 from harness.runner import expected_provenance, finished_result, modality_gap
 
 MAX_RETRIES = 3  # per group, on top of the first attempt: worker or node deaths, NodeFault
@@ -145,8 +146,9 @@ def previous_files(group: EncodeGroup, meta: object, results_dir: str, overwrite
     files = {}
     for name in sorted(names):
         path = result_path(results_dir, meta.name, meta.revision, name)
-        if path.is_file():
-            files[path.name] = path.read_text()
+        previous = read_result(path, name)  # validated: an invalid file is not sent to be reused
+        if previous is not None:
+            files[path.name] = json.dumps(previous.to_json())
     return files
 
 
@@ -236,12 +238,10 @@ def _alive(ray: object) -> dict[str, bool]:
 def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list[str]:
     """Merge the cells the group computed into the driver's results folder (through the store, under
     each file's lock, so cells written meanwhile by other runs stay); the task names written."""
-    import json
-
     store = ResultStore(results_dir)
     folder = model_folder(results_dir, result.model_name, result.revision)
-    if result.files and not (folder / "model_meta.json").is_file():
-        write_model_meta(folder, result.model_meta)
+    if result.files:
+        store.claim_model_folder(folder, result.model_meta)
     written = []
     for name, text in sorted(result.files.items()):
         if safe_path_part(name) != name or not name.endswith(".json"):

@@ -108,11 +108,15 @@ _loaded: dict[tuple, Any] = {}  # the last model this worker process loaded: gro
 def _load(job: JobSettings, device: str) -> Any:
     from mieb_models.registry import load_model
 
-    key = (job.model, device, job.precision, job.trust_remote_code)
+    key = (job.model, device, job.precision, job.trust_remote_code, job.model_revision)
     if key not in _loaded:
         _loaded.clear()
         _loaded[key] = load_model(
-            job.model, device=device, precision=job.precision, trust_remote_code=job.trust_remote_code
+            job.model,
+            device=device,
+            precision=job.precision,
+            trust_remote_code=job.trust_remote_code,
+            revision=job.model_revision,
         )
     return _loaded[key]
 

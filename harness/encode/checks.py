@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,22 @@ class BatchGuard:
         self.observe(kind, array, where)
         return array
 
+    def iterate(self, batches: Iterable[Any], what: str) -> Iterator[Any]:
+        """``batches`` with each step bounded by the timeout: preparing a batch runs the model's own
+        code too (``preprocess`` in the loader's workers, ``tokenize`` in the prefetch thread)."""
+        iterator = iter(batches)
+        done = object()
+        count = 0
+        while True:
+            count += 1
+            if self.timeout is None:
+                item = next(iterator, done)
+            else:
+                item = self._call(lambda: next(iterator, done), (), f"{what} for batch {count}", prepare=True)
+            if item is done:
+                return
+            yield item
+
     def observe(self, kind: str, array: np.ndarray, where: str = "") -> None:
         """Every embedding of a model (image, text, fused) must share one dimension."""
         if array.ndim != 2 or array.shape[0] == 0:
@@ -88,7 +104,7 @@ class BatchGuard:
             )
         self.dims[kind] = dim
 
-    def _call(self, encode: Callable[..., Any], args: tuple[Any, ...], where: str) -> Any:
+    def _call(self, encode: Callable[..., Any], args: tuple[Any, ...], where: str, prepare: bool = False) -> Any:
         if self.timeout is None:
             try:
                 return encode(*args)
@@ -107,12 +123,13 @@ class BatchGuard:
         worker.join(self.timeout)
         if worker.is_alive():
             raise BatchTimeout(
-                f"{self.model_name} did not return {where} within the batch timeout of {self.timeout:g} s"
+                f"{self.model_name} did not {'finish' if prepare else 'return'} {where} within the batch "
+                f"timeout of {self.timeout:g} s"
             )
         if "error" in outcome:
             err = outcome["error"]
-            if not isinstance(err, Exception):
-                raise err
+            if not isinstance(err, Exception) or prepare:
+                raise err  # preparing a batch raises its own errors (undecodable data, a failing tokenizer)
             raise ModelCallError(self._raised(err, where)) from err
         return outcome["value"]
 

@@ -80,6 +80,7 @@ class _ImageBatches:
         self.view = imageio.arrow_view(source.dataset, source.column)
         self.feature = imageio.image_feature(source.dataset, source.column)
         self.column = source.column
+        self.roots = source.roots
         self.rows = list(source.rows) if source.rows is not None else None
         self.n = len(source)
         self.batch_size = batch_size
@@ -115,6 +116,7 @@ class _ImageBatches:
         images, failures = [], []
         for row, value in zip(rows, values, strict=True):
             try:
+                value = imageio.contained(value, self.roots)
                 if self.spec is not None:
                     images += imageio.split_for_device([value], self.feature, self.gpu_jpeg)
                 else:
@@ -272,6 +274,7 @@ class EncodeEngine:
             pin_memory=on_cuda,
             persistent_workers=False,
             prefetch_factor=4 if workers else None,
+            timeout=self.guard.timeout if workers and self.guard.timeout else 0,  # a worker stuck in preprocess
         )
 
     def _batches(self, source: ImageSource) -> Any:
@@ -312,7 +315,7 @@ class EncodeEngine:
 
         chunks = []
         batches = tqdm(
-            self._batches(source),
+            self.guard.iterate(self._batches(source), "image preprocessing"),
             desc=f"encode {source.column}",
             unit="batch",
             total=-(-len(source) // self.batch_size),
@@ -337,13 +340,14 @@ class EncodeEngine:
             for batch in tqdm(batches, **bar):
                 chunks.append(self.guard.batch(self.model.encode_texts, batch, rows=len(batch), kind="text"))
             return _concat(chunks)
-        for n, tokens in tqdm(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), total=len(batches), **bar):
+        prepared = self.guard.iterate(DevicePrefetcher(batches, self.device, _Tokenized(tokenize)), "tokenizing")
+        for n, tokens in tqdm(prepared, total=len(batches), **bar):
             chunks.append(self.guard.batch(tokens.encode, encode_tokens, rows=n, kind="text"))
         return _concat(chunks)
 
     def _encode_fused(self, texts: list[str], images: ImageSource) -> np.ndarray:
         chunks, start = [], 0
-        for batch in self._batches(images):
+        for batch in self.guard.iterate(self._batches(images), "image preprocessing"):
             n = len(batch)
             chunks.append(
                 self.guard.batch(self.model.encode_fused, texts[start : start + n], batch, rows=n, kind="fused")

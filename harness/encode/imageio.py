@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 JPEG_MAGIC = b"\xff\xd8\xff"
@@ -49,6 +50,25 @@ def decode_exact(value: Any, feature: Any) -> Any:
     if not isinstance(value, Image.Image):
         raise TypeError(f"expected an image, got {type(value).__name__}")
     return value if value.mode == "RGB" else value.convert("RGB")
+
+
+class ImagePathRefused(ValueError):
+    """An image cell names a file outside its dataset's folders."""
+
+
+def contained(value: Any, roots: Sequence[str]) -> Any:
+    """``value`` with a file path it names resolved inside ``roots`` (relative: inside the first);
+    a path that leads anywhere else (``/etc/...``, ``../..``, a link out) raises ``ImagePathRefused``."""
+    path = value.get("path") if isinstance(value, dict) and not value.get("bytes") else value
+    if not isinstance(path, str):
+        return value
+    if not roots:
+        raise ImagePathRefused(f"image cell names a file ({path!r}) but its dataset has no folder to read it from")
+    base = Path(roots[0])
+    resolved = (base / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+    if not any(resolved.is_relative_to(Path(root)) for root in roots):
+        raise ImagePathRefused(f"image cell names {path!r}, outside the dataset's folder; not read")
+    return {"path": str(resolved), "bytes": None}
 
 
 def raw_bytes(value: Any) -> bytes | None:

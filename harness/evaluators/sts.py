@@ -27,6 +27,13 @@ Semantics follow mteb 2.x ``AbsTaskSTS._calculate_scores`` (``mteb/abstasks/sts.
   from torch's: on a parity run that moved ``spearman`` by 1.3e-3. Using torch's arithmetic keeps
   ``spearman`` identical to mteb's (same torch build). The ``cosine_*``, ``manhattan_*`` and
   ``euclidean_*`` metrics go through the same scikit-learn and scipy calls and are bit-identical.
+  Given the same embeddings every field is bit-identical to mteb's. Embeddings computed by another
+  pipeline differ in their last bits (the image normalisation's arithmetic, batch composition):
+  the ``cosine_*`` fields hardly move (scikit-learn computes ``1 - ||a - b||^2 / 2`` from the
+  difference, so identical images give exactly 1 on both sides and near-identical ones keep their
+  order), but the model similarity ``a . b`` of normalised float32 vectors lands on the float32
+  grid near 1 (steps of 6e-8), and pairs whose true similarities are closer than a few steps are
+  ordered by rounding. ``spearman`` can then move anywhere within ``spearman_rounding_range``.
 * every correlation is ``float(scipy.stats.pearsonr(gold, pred)[0])`` /
   ``float(scipy.stats.spearmanr(gold, pred)[0])``, gold first. The values are plain Python floats.
   NaN is not caught: a constant input gives NaN (scipy emits ``ConstantInputWarning``), and NaN in
@@ -47,7 +54,13 @@ from harness.evaluators.items import Scored, row_ids
 from harness.results.outcomes import ItemOutcomes
 from mieb_records.models import SIMILARITIES
 
-__all__ = ["default_pairwise_similarity", "pairwise_scores", "visual_sts", "visual_sts_scored"]
+__all__ = [
+    "default_pairwise_similarity",
+    "pairwise_scores",
+    "spearman_rounding_range",
+    "visual_sts",
+    "visual_sts_scored",
+]
 
 _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
 
@@ -80,6 +93,39 @@ def pairwise_scores(emb1: np.ndarray, emb2: np.ndarray, similarity: str = "cosin
     if similarity == "dot":
         return (a * b).sum(dim=-1).numpy()
     return (-torch.sqrt(torch.sum((a - b) ** 2, dim=-1))).numpy()
+
+
+def spearman_rounding_range(gold: np.ndarray, scores: np.ndarray, ulps: int = 4) -> tuple[float, float]:
+    """The range of ``spearman(gold, scores)`` over the orders float32 rounding could give ``scores``.
+
+    float32 similarities near 1 sit on a grid of 6e-8: pairs whose true similarities differ by less
+    than a few grid steps (identical images: exactly 1; a weak model's near-identical embeddings) are
+    ordered, or tied, by the last bits of the embeddings, which differ between implementations
+    (preprocessing arithmetic, batch composition). Scores are grouped where neighbours lie within
+    ``ulps`` float32 steps; each group is then ordered by gold ascending, by gold descending, or tied,
+    all groups alike, and the extremes of the three Spearman values are returned.
+    """
+    gold = np.asarray(gold, dtype=np.float64)
+    values = np.asarray(scores, dtype=np.float32)
+    order = np.argsort(values, kind="stable")
+    steps = np.spacing(np.abs(values[order[:-1]])) * ulps
+    group = np.concatenate([[0], np.cumsum(np.diff(values[order]) > steps)])
+    n = len(order)
+    rank_of = np.empty(n)  # each item's rank within the sorted scores, groups reordered
+    results = []
+    for variant in ("ascending", "descending", "tied"):
+        position = 0
+        for g in np.unique(group):
+            members = order[group == g]
+            ranks = np.arange(position, position + len(members), dtype=np.float64)
+            if variant == "tied":
+                rank_of[members] = ranks.mean()
+            else:
+                by_gold = members[np.argsort(gold[members] * (1 if variant == "ascending" else -1), kind="stable")]
+                rank_of[by_gold] = ranks
+            position += len(members)
+        results.append(float(spearmanr(gold, rank_of)[0]))
+    return min(results), max(results)
 
 
 def _corr(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:

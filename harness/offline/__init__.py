@@ -2,7 +2,7 @@
 
 ``build_offline_datasets(target_dir)`` writes ``target_dir/mieb-offline/<name>`` for every dataset
 the ``MIEB(offline)`` tasks read; pass ``target_dir`` as ``--datasets-dir``. The assets come from
-``scripts/install_offline_assets.sh``. The datasets' organisation and revision (``ORG``,
+``mieb setup``. The datasets' organisation and revision (``ORG``,
 ``BUILDER_VERSION``) are declared with the tasks, in ``mieb_tasks.offline``.
 """
 

@@ -145,6 +145,37 @@ def build_offline_datasets(
     return target
 
 
+def dataset_name(task: Any) -> str | None:
+    """The offline builder's name of a task's dataset (``mieb-offline/<name>``), or None for hub tasks."""
+    org, _, name = task.dataset.path.partition("/")
+    return name if org == ORG and name in BUILDERS else None
+
+
+def datasets_dir_for(task: Any, datasets_dir: str | None) -> str | None:
+    """Where ``task`` reads its data: ``datasets_dir``, except for an offline task it lacks.
+
+    An offline dataset missing there is built (once, under a lock shared with other processes and
+    xdist workers) in ``default_offline_dir()``, so plain ``pytest -m offline`` needs no download
+    step. Raises ``AssetMissing`` when the packages the builders read are not installed.
+    """
+    name = dataset_name(task)
+    if name is None or (datasets_dir and (Path(datasets_dir).expanduser() / ORG / name).is_dir()):
+        return datasets_dir
+    target = default_offline_dir()
+    root = target / ORG
+    if not is_built(root / name, name, 1.0):
+        from filelock import FileLock
+
+        from mieb_models.offline_assets import AssetMissing, check_all
+
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(root / f".{name}.lock")):
+            if problems := check_all():
+                raise AssetMissing(f"cannot build {ORG}/{name}: offline assets missing:\n  " + "\n  ".join(problems))
+            build_one(root, name)
+    return str(target)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the MIEB(offline) datasets (pass DIR as --datasets-dir).")
     parser.add_argument("target_dir", type=Path, nargs="?", default=None, help="default: $MIEB_HOME/offline-datasets")

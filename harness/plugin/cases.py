@@ -19,6 +19,8 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
     from harness.data.sources import task_for_source
     from harness.encode.checks import ModelError
     from harness.gating.references import compare, reference_cells
+    from harness.offline.build import datasets_dir_for
+    from harness.plugin.model_loads import ModelLoadFailed
     from harness.results.intervals import task_interval
     from harness.runner import (
         ResultsNotWritable,
@@ -28,9 +30,13 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         modality_gap,
         run_task,
     )
+    from mieb_models.offline_assets import AssetMissing
+    from mieb_models.registry import why_cannot_run
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)
     meta = mieb_model_meta
+    if meta is not None and (reason := why_cannot_run(meta)):
+        pytest.skip(f"{meta.name} cannot run: {reason}")
     selection = mieb_settings.selection
     subsets = list(selection.subsets_of(mieb_task)) if selection.is_partial(mieb_task) else None
     if meta is not None and (gap := modality_gap(mieb_task, meta)):
@@ -54,11 +60,16 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         )
         outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets, provenance)
     if outcome is None:
-        engine = request.getfixturevalue("mieb_engine")
+        try:
+            engine = request.getfixturevalue("mieb_engine")
+        except ModelLoadFailed as failed:
+            failed.report(request.node.nodeid)
         meta = engine.model.meta
-        source = DataSource.from_env(
-            mieb_settings.datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data
-        )
+        try:  # an offline task finds (or builds) its dataset without --datasets-dir
+            datasets_dir = datasets_dir_for(mieb_task, mieb_settings.datasets_dir)
+        except AssetMissing as err:
+            raise pytest.fail.Exception(str(err), pytrace=False) from None
+        source = DataSource.from_env(datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data)
         try:
             outcome = run_task(
                 mieb_task,

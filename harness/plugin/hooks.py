@@ -55,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.models:
         return
     _open_baseline(config, settings)
-    _check_models(settings.models, trust_remote_code=settings.trust_remote_code)
+    _check_models(settings.models, trust_remote_code=settings.trust_remote_code, revision=settings.model_revision)
     _check_datasets_dir(settings.datasets_dir)
     if settings.ray is not None:
         _check_ray_options(settings, option)
@@ -99,14 +99,17 @@ def _register_progress(config: pytest.Config, settings: Settings) -> None:
     config.pluginmanager.register(progress, "mieb-progress")
 
 
-def _check_models(models: tuple[str, ...], *, trust_remote_code: bool) -> None:
+def _check_models(models: tuple[str, ...], *, trust_remote_code: bool, revision: str | None = None) -> None:
+    from mieb_models.load_errors import ModelUnavailable
     from mieb_models.registry import get_model_meta
 
     for name in models:
         try:
-            meta = get_model_meta(name)
+            meta = get_model_meta(name, revision)
         except (UnknownNameError, ValueError, ImportError) as err:
             raise pytest.UsageError(f"--model {name}: {err}") from None
+        except ModelUnavailable:
+            continue  # not reachable now: its cases fail once with the reason (harness.plugin.model_loads)
         if meta.needs_remote_code and not trust_remote_code:
             raise pytest.UsageError(
                 f"--model {name}: {meta.name} runs code from its repository (trust_remote_code); "
@@ -262,28 +265,32 @@ def mieb_baseline(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def mieb_model_meta(mieb_model_name: str):
+def mieb_model_meta(mieb_model_name: str, request: pytest.FixtureRequest):
     """The model's metadata without loading it; None for ``module:factory`` models (known after loading)."""
-    from mieb_models.registry import get_model_meta
+    from harness.plugin.model_loads import meta_or_none
 
-    meta = get_model_meta(mieb_model_name)
-    return None if "factory" in meta.loader_kwargs else meta
+    meta = meta_or_none(mieb_model_name, request.config.stash[settings_key].model_revision)
+    return None if meta is None or "factory" in meta.loader_kwargs else meta
 
 
 @pytest.fixture(scope="session")
 def mieb_model(mieb_model_name: str, mieb_settings: Settings, worker_device: str | None, request):
-    """The loaded encoder, once per process and model (how long loading took goes to its engine)."""
+    """The loaded encoder, once per process and model (how long loading took goes to its engine);
+    a failed load is remembered, never retried."""
     import time
 
+    from harness.plugin.model_loads import load_once
     from mieb_models.registry import load_model
 
+    options = {
+        "device": worker_device,
+        "precision": mieb_settings.precision,
+        "trust_remote_code": mieb_settings.trust_remote_code,
+        "revision": mieb_settings.model_revision,
+    }
+    key = (mieb_model_name, *options.values())
     start = time.perf_counter()
-    model = load_model(
-        mieb_model_name,
-        device=worker_device,
-        precision=mieb_settings.precision,
-        trust_remote_code=mieb_settings.trust_remote_code,
-    )
+    model = load_once(request.config, key, lambda: load_model(mieb_model_name, **options), mieb_model_name)
     request.config.stash.setdefault(load_seconds_key, {})[mieb_model_name] = time.perf_counter() - start
     return model
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from harness.files import read_regular_bytes
 from harness.results.store import InvalidResultFile, load_json
 from harness.results.task_result import MIEB_BLOCK
 
@@ -78,7 +79,7 @@ def normalise_date(value: Any) -> float | None:
 def _identity(revision_folder: Path) -> tuple[str, str]:
     meta_path = revision_folder / "model_meta.json"
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(read_regular_bytes(meta_path))  # a FIFO there is refused, never opened
         if meta.get("name"):
             return str(meta["name"]), str(meta.get("revision") or revision_folder.name)
     except (OSError, ValueError, AttributeError):

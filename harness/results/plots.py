@@ -21,26 +21,28 @@ def plot_deltas(comparison: Comparison, path: Path) -> Path:
     """Horizontal bars of candidate - base per task (x100), grouped by task type; regressions in red.
 
     Tasks that could not be compared (missing or incomplete on a side, other data) get no bar but a grey
-    cross at 0 and their status in the label, so a missing task never reads as "no change". Where the
-    task has a paired comparison, a black whisker spans its 95% interval; a task without saved
-    outcomes has none (and its label says so).
+    cross at 0 and their status in the label, so a missing task never reads as "no change".
+    Where a task has a paired comparison (saved per-item outcomes on both sides), a black whisker spans
+    its 95% interval; a compared task without one says "no outcomes" in its label.
     """
     plt = _pyplot()
     tasks = sorted(comparison.tasks, key=lambda t: (t.type, t.task))
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(tasks) + 1.2)))
-    labels = []
-    for t in tasks:
-        note = f" ({t.status[:40]})" if t.delta is None else "" if t.paired else " (no outcomes)"
-        labels.append(f"{t.type} · {t.task}{note}")
+    labels = [
+        f"{t.type} · {t.task}"
+        + (f" ({t.status[:40]})" if t.delta is None else "" if t.paired is not None else " (no outcomes)")
+        for t in tasks
+    ]
     for i, t in enumerate(tasks):
         if t.delta is None:
             ax.plot([0], [i], marker="x", color="grey", markersize=7)
             continue
-        value = 100 * t.delta
-        ax.barh(i, value, color="tab:red" if t.status == "regression" else "tab:blue")
+        ax.barh(i, 100 * t.delta, color="tab:red" if t.status == "regression" else "tab:blue")
         if t.paired is not None:
             low, high = 100 * t.paired.low, 100 * t.paired.high
-            ax.errorbar(value, i, xerr=[[value - low], [high - value]], color="black", capsize=3, linewidth=1)
+            ax.errorbar(
+                100 * t.delta, i, xerr=[[100 * t.delta - low], [high - 100 * t.delta]], color="black", capsize=3
+            )
         ax.plot([-100 * t.tolerance] * 2, [i - 0.4, i + 0.4], color="grey", linewidth=1)
     ax.set_yticks(range(len(tasks)), labels, fontsize=7)
     ax.invert_yaxis()

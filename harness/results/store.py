@@ -47,8 +47,9 @@ from harness.files import (
     lock_timeout,
     read_regular_bytes,
     refuse_special,
+    remove_stale_lock,
 )
-from harness.results.task_result import TaskResult, result_path, safe_path_part
+from harness.results.task_result import TaskResult, result_path, safe_path_part, write_model_meta
 
 Cell = tuple[str, str]  # (split, hf_subset)
 REQUIRED_KEYS = ("dataset_revision", "task_name", "scores")
@@ -57,6 +58,10 @@ RESULT_LOCK_WAIT_S = 120.0  # a result's lock is held for one read-merge-write: 
 
 class InvalidResultFile(UserWarning):
     """A result file failed validation; it is not used (and, on resume, moved aside and recomputed)."""
+
+
+class ModelFolderCollision(OSError):
+    """Two model names (or revisions) that sanitise to one results folder; the message names both."""
 
 
 class ResultsLocked(OSError):
@@ -214,12 +219,10 @@ def merge(previous: TaskResult | None, new: TaskResult, cells: Iterable[Cell]) -
         keep: dict[str, list[dict]] = {}
         kept_provenance: dict[str, dict[str, dict]] = {}
         elapsed = 0.0
-        phases: dict[str, float] = {}
     else:
         keep = {split: [dict(e) for e in entries] for split, entries in previous.scores.items()}
         kept_provenance = {split: dict(p) for split, p in previous.provenance.items()}
         elapsed = previous.evaluation_time
-        phases = dict(previous.phase_seconds)
     for split, subset in cells:
         entry = dict(new.entry(split, subset))  # type: ignore[arg-type]
         entries = keep.setdefault(split, [])
@@ -233,15 +236,17 @@ def merge(previous: TaskResult | None, new: TaskResult, cells: Iterable[Cell]) -
             kept_provenance.setdefault(split, {})[subset] = recorded
         else:
             kept_provenance.get(split, {}).pop(subset, None)
-    for phase, seconds in new.phase_seconds.items():  # seconds add up over the runs, as evaluation_time does
-        phases[phase] = phases.get(phase, 0.0) + seconds
+    same_data = previous is not None and previous.dataset_revision == new.dataset_revision
+    before = previous.phase_seconds if same_data else {}
+    keys = dict.fromkeys([*before, *new.phase_seconds])
+    phases = {k: before.get(k, 0.0) + new.phase_seconds.get(k, 0.0) for k in keys}
     return TaskResult(
         new.task_name,
         new.dataset_revision,
         keep,
-        elapsed + new.evaluation_time,
-        provenance=kept_provenance,
+        elapsed + new.evaluation_time,  # seconds over every run that computed part of the result
         phase_seconds=phases,
+        provenance=kept_provenance,
     )
 
 
@@ -276,16 +281,40 @@ class ResultStore:
     def path(self, model_name: str, revision: str | None, task_name: str) -> Path:
         return result_path(self.root, model_name, revision, task_name)
 
+    def claim_model_folder(self, folder: Path, meta: Mapping[str, Any]) -> None:
+        """Write ``model_meta.json`` into ``folder``, refusing a folder another model's results hold.
+
+        Folder names follow mteb (``/`` -> ``__``, unsafe characters -> ``_``), which maps different
+        names to one folder (``org/a b``, ``org/a_b``); sharing it would mix two models' scores.
+        """
+        existing, _ = _model_meta(folder)
+        for key in ("name", "revision"):
+            if existing and existing.get(key) and (existing.get(key) or None) != (meta.get(key) or None):
+                raise ModelFolderCollision(
+                    f"results folder {folder} holds model {existing.get('name')!r} (revision "
+                    f"{existing.get('revision')!r}); {meta.get('name')!r} (revision {meta.get('revision')!r}) maps "
+                    "to the same folder name. Use another --results-dir for one of them"
+                )
+        write_model_meta(folder, dict(meta))
+
     def read(self, path: Path, task_name: str) -> TaskResult | None:
-        """The stored result (validated; an invalid file is moved aside with a warning), or None."""
+        """The stored result (validated; an invalid file is moved aside with a warning), or None.
+
+        A lock file a killed writer left beside it is removed here (a finished task is read, not
+        rewritten, by the run that resumes, so nothing else would remove it).
+        """
+        remove_stale_lock(self._lock(path))
         return read_result(path, task_name, move_invalid=True)
+
+    @staticmethod
+    def _lock(path: Path) -> Path:
+        return path.with_name(f".{path.name}.lock")
 
     @contextlib.contextmanager
     def transaction(self, path: Path, task_name: str) -> Iterator[Transaction]:
         """Hold ``path``'s lock for a read-merge-write (see the module doc)."""
-        lock = path.with_name(f".{path.name}.lock")
         try:
-            with file_lock(lock, timeout=self.lock_wait_s, what="result file"):
+            with file_lock(self._lock(path), timeout=self.lock_wait_s, what="result file"):
                 yield Transaction(path, task_name)
         except LockTimeout as err:
             raise ResultsLocked(str(err)) from err
@@ -300,6 +329,16 @@ class ResultStore:
         """Lock, merge ``result``'s ``cells`` into the stored file, write; the merged result."""
         with self.transaction(path, result.task_name) as tx:
             return tx.commit(result, cells, companions)
+
+
+def _model_meta(folder: Path) -> tuple[dict | None, str | None]:
+    try:
+        data = json.loads(read_regular_bytes(folder / "model_meta.json"))
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as err:
+        return None, str(err)
+    return (data, None) if isinstance(data, dict) else (None, "not a JSON object")
 
 
 def cell_scores(result: TaskResult | Any, cells: Iterable[Cell]) -> dict[Cell, float | None]:

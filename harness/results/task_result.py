@@ -41,11 +41,11 @@ class TaskResult:
     scores: dict[str, list[dict[str, Any]]]
     evaluation_time: float = 0.0
     date: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # Seconds per phase (load, encode, evaluate; harness.runner.PHASES), in PHASE_KEY: mteb's readers ignore it.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     # split -> subset -> the settings the cell was computed with (``store.Provenance``)
     provenance: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     mieb_version: str = ""  # of the run that wrote the file; "" = the running one
-    # Seconds per phase (load, encode, evaluate; harness.runner.PHASES), in PHASE_KEY: mteb's readers ignore it.
-    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def main_score(self) -> float:
         """The mean main score over every stored split and subset (mteb ``get_score``).
@@ -67,12 +67,12 @@ class TaskResult:
             "evaluation_time": round(self.evaluation_time, 6),
             "kg_co2_emissions": None,
             "date": self.date,
+            **({PHASE_KEY: _round(self.phase_seconds)} if self.phase_seconds else {}),
             MIEB_BLOCK: {
                 "version": package_version(),
                 "protocol": f"mteb {MTEB_FORMAT_VERSION}",
                 "provenance": self.provenance,
             },
-            **({PHASE_KEY: _round(self.phase_seconds)} if self.phase_seconds else {}),
         }
 
     @classmethod
@@ -89,9 +89,9 @@ class TaskResult:
             scores=scores,
             evaluation_time=float(data.get("evaluation_time") or 0.0),
             date=data.get("date") or "",
+            phase_seconds=_phase_seconds(data.get(PHASE_KEY)),
             provenance={s: dict(p) for s, p in provenance.items() if isinstance(p, dict)},
             mieb_version=str(block.get("version") or ""),
-            phase_seconds=_phase_seconds(data.get(PHASE_KEY)),
         )
 
 

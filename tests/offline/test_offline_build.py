@@ -13,7 +13,7 @@ from mieb_models.offline_assets import check_all
 _MISSING = check_all()
 if _MISSING:
     pytest.skip(
-        "offline assets not installed (bash scripts/install_offline_assets.sh): " + "; ".join(_MISSING),
+        "offline assets not installed (mieb setup): " + "; ".join(_MISSING),
         allow_module_level=True,
     )
 

@@ -15,7 +15,7 @@ from mieb_models.registry import get_model_meta, load_model
 def _require(*modules: str) -> None:
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        pytest.skip(f"asset packages not installed ({', '.join(missing)}): bash scripts/install_offline_assets.sh")
+        pytest.skip(f"asset packages not installed ({', '.join(missing)}): mieb setup")
 
 
 def _require_emojis() -> None:

