@@ -378,7 +378,7 @@ def _build_offline_tasks(tasks, target: str | None) -> int:
     """Offline tasks are built, not downloaded: one line per task, built or why not."""
     from harness.offline import ORG
     from harness.offline.build import build_offline_datasets, dataset_name, default_offline_dir, is_built
-    from mieb_models.offline_assets import AssetMissing
+    from mieb_assets.locations import AssetMissing
 
     folder = Path(target) if target else default_offline_dir()
     names = sorted({dataset_name(t) for t in tasks})

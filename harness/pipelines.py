@@ -1,9 +1,11 @@
-"""One pipeline per task family: data view -> embeddings -> pure evaluator -> metrics.
+"""One pipeline per protocol: data view -> embeddings -> pure evaluator -> metrics.
 
-A pipeline scores one (split, subset) of a task. It knows which columns to encode and which
-evaluator to call; it never loads a model and never computes a metric itself. Its answer holds the
-metrics and, from the same evaluator pass, what each test item got, keyed by the dataset's own
-ids (query ids; the row number where the data has none) so two runs align item by item.
+A pipeline scores one (split, subset) of a task from its views (``harness.data.views.TaskViews``,
+read once and shared with the content check). It knows which columns to encode and which
+evaluator to call; it never loads a model and never computes a metric itself. Which pipeline a
+task runs is its family's fact (``mieb_records.families``). Its answer holds the metrics and, from
+the same evaluator pass, what each test item got, keyed by the dataset's own ids (query ids; the
+row number where the data has none) so two runs align item by item.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from collections.abc import Callable
 import numpy as np
 
 from harness.catalogue.queries import TaskSpec
-from harness.data import validate, views
-from harness.data.hub import DataSource
-from harness.data.records import ImageSource
+from harness.data import validate
+from harness.data.records import ImageSource, Side
+from harness.data.views import TaskViews
 from harness.encode.engine import EncodeEngine
 from harness.evaluators.clustering import clustering_scored
 from harness.evaluators.compositionality import compositionality_scored
@@ -29,13 +31,13 @@ from harness.evaluators.linear_probe import (
 from harness.evaluators.sts import visual_sts_scored
 from harness.evaluators.zero_shot import zero_shot_scored
 
-Pipeline = Callable[[TaskSpec, str, str, DataSource, EncodeEngine], Scored]
+Pipeline = Callable[[TaskSpec, str, str, TaskViews, EncodeEngine], Scored]
 
 SEED = 42
 
 
-def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
-    data = views.labeled_images(source, task, split)
+def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
+    data = views.get(split)
     names = data.class_names or []
     prompts = task.prompts(names) if task.prompts else list(names)
     if not prompts:
@@ -48,10 +50,10 @@ def zero_shot_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     )
 
 
-def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
-    train = views.labeled_images(source, task, task.train_split)
-    test = views.labeled_images(source, task, split)
-    multilabel = task.loader == "multilabel"
+def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
+    train = views.get(task.train_split)
+    test = views.get(split)
+    multilabel = train.multilabel
     for part, data in ((task.train_split, train), (split, test)):
         if multilabel:
             validate.multilabels(task, part, data.labels)
@@ -74,13 +76,13 @@ def linear_probe_pipeline(task: TaskSpec, split: str, subset: str, source: DataS
     return linear_probe_scored(per_experiment, test_emb, test.labels, seed=SEED)
 
 
-def clustering_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
-    data = views.labeled_images(source, task, split)
+def clustering_pipeline(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
+    data = views.get(split)
     validate.labels_in_set(task, split, data.labels, data.class_names)
     return clustering_scored(engine.images(data.images, f"{task.name} {split} images"), data.labels, seed=SEED)
 
 
-def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarray:
+def _encode_side(engine: EncodeEngine, side: Side, label: str) -> np.ndarray:
     if side.texts is not None and side.images is not None:
         return engine.fused(side.texts, side.images, label)
     if side.images is not None:
@@ -90,10 +92,10 @@ def _encode_side(engine: EncodeEngine, side: views.Side, label: str) -> np.ndarr
     raise ValueError(f"{label}: neither texts nor images to encode")
 
 
-def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
+def retrieval_pipeline(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
     from harness.evaluators.retrieval.metrics import retrieval_scored
 
-    data = views.retrieval(source, task, split, subset)
+    data = views.get(split, subset)
     validate.retrieval(task, split, subset, data)
     query_emb = _encode_side(engine, data.queries, f"{task.name} {subset} queries")
     corpus_emb = _encode_side(engine, data.corpus, f"{task.name} {subset} corpus")
@@ -115,8 +117,8 @@ def retrieval_pipeline(task: TaskSpec, split: str, subset: str, source: DataSour
     )
 
 
-def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine) -> Scored:
-    data = views.image_pairs(source, task, split, subset)
+def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
+    data = views.get(split, subset)
     validate.not_empty(task, split, len(data.scores), "the pair table", subset)
     first = engine.images(data.first, f"{task.name} {subset} sentence1")
     second = engine.images(data.second, f"{task.name} {subset} sentence2")
@@ -134,10 +136,9 @@ def visual_sts_pipeline(task: TaskSpec, split: str, subset: str, source: DataSou
 
 
 def compositionality_pipeline(
-    task: TaskSpec, split: str, subset: str, source: DataSource, engine: EncodeEngine
+    task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine
 ) -> Scored:
-    loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
-    data = loader(source, task, split, subset)
+    data = views.get(split, subset)
     validate.samples(task, split, data)
     image_emb = np.stack([_images(engine, s, task.name) for s in data.images], axis=1)
     text_emb = np.stack([engine.texts(t, f"{task.name} texts") for t in data.texts], axis=1)
@@ -149,13 +150,17 @@ def _images(engine: EncodeEngine, source: ImageSource, task_name: str) -> np.nda
     return engine.images(source, f"{task_name} {source.column} ({len(source)} images)")
 
 
+# Pipeline name (a family's ``pipeline`` fact) -> the pipeline.
 PIPELINES: dict[str, Pipeline] = {
-    "zeroshot": zero_shot_pipeline,
+    "zero_shot": zero_shot_pipeline,
     "linear_probe": linear_probe_pipeline,
     "clustering": clustering_pipeline,
     "retrieval": retrieval_pipeline,
-    "document": retrieval_pipeline,
-    "vision_qa": retrieval_pipeline,
     "visual_sts": visual_sts_pipeline,
     "compositionality": compositionality_pipeline,
 }
+
+
+def score_split(task: TaskSpec, split: str, subset: str, views: TaskViews, engine: EncodeEngine) -> Scored:
+    """The metrics and per-item outcomes of one (split, subset) of ``task``, by its family's pipeline."""
+    return PIPELINES[task.facts.pipeline](task, split, subset, views, engine)

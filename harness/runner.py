@@ -23,11 +23,12 @@ from harness.catalogue.queries import TaskSpec, get_task
 from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
 from harness.data.sources import resolve_source, task_for_source
+from harness.data.views import TaskViews
 from harness.encode.cache import EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
 from harness.files import package_version
-from harness.pipelines import PIPELINES
+from harness.pipelines import score_split
 from harness.results.aggregate import aggregate_subsets
 from harness.results.intervals import interval_fields
 from harness.results.predictions import CellPredictions, commit_with_predictions
@@ -244,7 +245,8 @@ def run_task(
         return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
     todo_splits = list(dict.fromkeys(split for split, _ in todo))
     todo_subsets = list(dict.fromkeys(subset for _, subset in todo))
-    check = verify_content(task, source, splits=todo_splits, subsets=todo_subsets)  # before any encoding
+    views = TaskViews(source, task)  # each split read once, for the content check and the evaluation
+    check = verify_content(task, source, splits=todo_splits, subsets=todo_subsets, views=views)  # before encoding
     if check.status == "no fingerprint":
         warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
     scores: dict[str, list[dict]] = {}
@@ -253,7 +255,7 @@ def run_task(
     for split, subset in todo:
         start = time.perf_counter()
         try:
-            scored = PIPELINES[task.family](task, split, subset, source, engine)
+            scored = score_split(task, split, subset, views, engine)
         except ModelError as err:
             raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
         pipeline_s += time.perf_counter() - start

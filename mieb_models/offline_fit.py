@@ -1,6 +1,6 @@
 """Fit the LiT head of ``mieb/offline-clip``: ``python -m mieb_models.offline_fit [--check]``.
 
-Both towers stay frozen. On the ``fit`` half of the emoji pairs (``mieb_models.offline_emoji``: an
+Both towers stay frozen. On the ``fit`` half of the emoji pairs (``mieb_assets.emoji``: an
 emoji is held out for evaluation when ``sha256(code) mod 4 == 0``; 1407 fit / 499 eval), with
 
 * X: pooled MobileNetV2 features of the emoji (64 px Noto image flattened onto white, then the
@@ -32,7 +32,7 @@ BATCH = 64
 
 def fit_pairs() -> tuple[list, list[list[str]]]:
     """The fit-half emojis, in sort order, and their three captions each."""
-    from mieb_models.offline_emoji import emojis_in
+    from mieb_assets.emoji import emojis_in
 
     emojis = emojis_in("fit")
     captions = [[e.labels.get("en", e.name), e.name, ", ".join(e.tags.get("en", ())) or e.name] for e in emojis]
@@ -43,8 +43,8 @@ def fit_head(device: str = "cpu", progress: bool = True) -> np.ndarray:
     """The float16 ``[W; b]`` head, fitted as the module docstring says."""
     import torch
 
+    from mieb_assets.emoji import emoji_image
     from mieb_models.offline import OfflineCLIP
-    from mieb_models.offline_emoji import emoji_image
     from mieb_models.registry import get_model_meta
 
     emojis, captions = fit_pairs()

@@ -6,44 +6,14 @@ implicitly. The catalogue (``mieb_tasks``) declares the records; ``harness.catal
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-# Task type -> family marker. Families are how users select a protocol with `-m`.
-FAMILY_OF_TYPE: Mapping[str, str] = MappingProxyType(
-    {
-        "ZeroShotClassification": "zeroshot",
-        "ImageClassification": "linear_probe",
-        "ImageClustering": "clustering",
-        "Any2AnyRetrieval": "retrieval",
-        "Any2AnyMultilingualRetrieval": "retrieval",
-        "DocumentUnderstanding": "document",
-        "VisualSTS(eng)": "visual_sts",
-        "VisualSTS(multi)": "visual_sts",
-        "Compositionality": "compositionality",
-        "VisionCentricQA": "vision_qa",
-    }
-)
-
-FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(FAMILY_OF_TYPE.values()))
-
-# Task type -> the MIEB paper's category (8 categories; retrieval and visual STS each span two types).
-CATEGORY_OF_TYPE: Mapping[str, str] = MappingProxyType(
-    {
-        "Any2AnyRetrieval": "Retrieval",
-        "Any2AnyMultilingualRetrieval": "Retrieval",
-        "DocumentUnderstanding": "Document understanding",
-        "ImageClassification": "Linear probing",
-        "ZeroShotClassification": "Zero-shot classification",
-        "ImageClustering": "Clustering",
-        "Compositionality": "Compositionality",
-        "VisionCentricQA": "Vision-centric QA",
-        "VisualSTS(eng)": "Visual STS",
-        "VisualSTS(multi)": "Visual STS",
-    }
-)
+from mieb_records.errors import UnknownNameError
+from mieb_records.families import FamilyFacts, check_layout, facts_of_type
 
 # Benchmark name -> marker.
 BENCHMARK_MARKERS: Mapping[str, str] = MappingProxyType(
@@ -75,9 +45,11 @@ class TaskSpec:
     """One MIEB task: its data, protocol knobs and scoring, as plain data.
 
     ``subsets`` maps each HF subset (config or language split) to its languages; monolingual
-    tasks have the single subset ``"default"``. ``loader`` names the dataset layout the data
-    layer reads (see ``harness.data``). ``prompts`` turns the dataset's class names into one
-    prompt per class (zero-shot only).
+    tasks have the single subset ``"default"``. ``category`` is mteb's modality pair of query and
+    document (``i2t``, ``t2i``, ``it2t`` ...); the paper's category is ``facts.paper_category``.
+    ``layout`` names the dataset layout the data layer reads (``mieb_records.families.LAYOUTS``;
+    empty: the family's), checked when the task is declared. ``prompts`` turns the dataset's class
+    names into one prompt per class (zero-shot only).
     """
 
     name: str
@@ -89,7 +61,7 @@ class TaskSpec:
     modalities: tuple[str, ...]
     benchmarks: tuple[str, ...]
     subsets: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({"default": ("eng-Latn",)}))
-    loader: str = "default"
+    layout: str = ""
     input_column: str = "image"
     label_column: str = "label"
     train_split: str = "train"
@@ -133,6 +105,21 @@ class TaskSpec:
     # loader conventions); the dataset itself is ``mteb2_dataset`` (or ``dataset``).
     mteb2: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        if not self.layout:
+            object.__setattr__(self, "layout", facts_of_type(self.type).layout)
+        check_layout(self.name, self.type, self.layout)
+        fields = {f.name for f in dataclasses.fields(self)}
+        if unknown := sorted(set(self.mteb2) - fields):
+            raise UnknownNameError(f"task field (in {self.name}'s mteb2 overrides)", unknown[0], fields)
+        if "layout" in self.mteb2:
+            check_layout(self.name, self.mteb2.get("type", self.type), self.mteb2["layout"])
+
+    @property
+    def facts(self) -> FamilyFacts:
+        """What this task's family holds for all its tasks (view, pipeline, fingerprint, tolerance ...)."""
+        return facts_of_type(self.type)
+
     @property
     def follows_mteb1(self) -> bool:
         """Whether the loader conventions are mteb 1.x's (pre-release MIEB code included)."""
@@ -145,7 +132,7 @@ class TaskSpec:
 
     @property
     def family(self) -> str:
-        return FAMILY_OF_TYPE[self.type]
+        return self.facts.name
 
     @property
     def is_multilingual(self) -> bool:

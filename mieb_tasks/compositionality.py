@@ -60,7 +60,7 @@ COMPOSITIONALITY_TASKS: tuple[TaskSpec, ...] = (
         category="it2i",
         main_score="image_acc",
         benchmarks=ENG_LITE,
-        loader="imagecode_pairs",
+        layout="imagecode_pairs",
         image_columns=(
             "correct_image",
             "false_image_1",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from mieb_records.families import facts_of_type
 from mieb_records.tasks import MTEB2_VERSION, DatasetRef, TaskSpec
 
 __all__ = ["MTEB2_VERSION", "Family", "family", "mteb2_copy_instead_of_script"]  # and the families below
@@ -50,8 +51,11 @@ class Family:
 
 
 def family(type: str, **defaults: Any) -> Family:
-    """The family of task type ``type``; every family evaluates split ``test`` unless it says otherwise."""
-    return Family(MappingProxyType({"type": type, "eval_splits": ("test",), **defaults}))
+    """The family of task type ``type``; every family evaluates split ``test`` and reads its family's
+    layout (``mieb_records.families``) unless it says otherwise."""
+    return Family(
+        MappingProxyType({"type": type, "eval_splits": ("test",), "layout": facts_of_type(type).layout, **defaults})
+    )
 
 
 def mteb2_copy_instead_of_script(script: str, copy: DatasetRef) -> dict[str, Any]:
@@ -82,7 +86,7 @@ linear_probe = family(
     n_experiments=5,
 )
 clustering = family("ImageClustering", category="i2c", main_score="nmi", modalities=IMAGE, benchmarks=IMG)
-retrieval = family("Any2AnyRetrieval", main_score="ndcg_at_10", modalities=IMAGE_TEXT, benchmarks=ENG, loader="beir")
+retrieval = family("Any2AnyRetrieval", main_score="ndcg_at_10", modalities=IMAGE_TEXT, benchmarks=ENG)
 image_retrieval = retrieval.variant(category="i2i", main_score="hit_rate_at_1", modalities=IMAGE, benchmarks=IMG)
 # The revisited Oxford and Paris landmarks: mAP@5 over each query's own judged images.
 landmark_retrieval = image_retrieval.variant(main_score="map_at_5", restrict_to_qrels=True)
@@ -95,15 +99,12 @@ document = family(
     main_score="ndcg_at_5",
     modalities=IMAGE_TEXT,
     benchmarks=ENG,
-    loader="vidore",
 )
 # Published on ViDoRe's single-table copies by the pre-release code; mteb 2.x reads the BEIR copies.
 document_table = document.variant(
-    loader="vidore_table", reference_version=PRE_RELEASE_MIEB, mteb2=MappingProxyType({"loader": "vidore"})
+    layout="vidore_table", reference_version=PRE_RELEASE_MIEB, mteb2=MappingProxyType({"layout": "vidore"})
 )
-visual_sts = family(
-    "VisualSTS(eng)", category="i2i", main_score="cosine_spearman", modalities=IMAGE, benchmarks=IMG, loader="sts"
-)
+visual_sts = family("VisualSTS(eng)", category="i2i", main_score="cosine_spearman", modalities=IMAGE, benchmarks=IMG)
 visual_sts_multi = visual_sts.variant(type="VisualSTS(multi)", benchmarks=IMG_ONLY)
 compositionality = family(
     "Compositionality",
@@ -111,7 +112,6 @@ compositionality = family(
     main_score="text_acc",
     modalities=IMAGE_TEXT,
     benchmarks=ENG,
-    loader="image_text_pairs",
 )
 vision_qa = family(
     "VisionCentricQA",
@@ -119,6 +119,5 @@ vision_qa = family(
     main_score="accuracy",
     modalities=IMAGE_TEXT,
     benchmarks=ENG,
-    loader="beir",
     restrict_to_qrels=True,
 )

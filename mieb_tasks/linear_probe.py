@@ -149,7 +149,7 @@ LINEAR_PROBE_TASKS: tuple[TaskSpec, ...] = (
             DatasetRef("mteb/VOC2007", "96d47458fb2f40713997b0ea271688c02bac840b"),
         ),
         published_protocol_differs="published scores used mteb 1.x's one-vs-rest logistic regression; mteb 2.x scores k-NN (k=5)",
-        loader="multilabel",
+        layout="multilabel",
         main_score="lrap",
         label_column="classes",
         samples_per_label=8,

@@ -24,7 +24,7 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
                 "vi": ("vie-Latn",),
             }
         ),
-        loader="wit",
+        layout="wit",
     ),
     multilingual_retrieval(
         "XM3600T2IRetrieval",
@@ -70,7 +70,7 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
                 "zh": ("zho-Hans",),
             }
         ),
-        loader="xm3600",
+        layout="xm3600",
         mteb2_dataset=DatasetRef("mteb/xm3600", "536cd45bbfe53de9b08c0483bb4a76a4bd3673fa"),
     ),
     multilingual_retrieval(
@@ -88,7 +88,7 @@ MULTILINGUAL_RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
                 "zh": ("zho-Hans",),
             }
         ),
-        loader="xflickrco",
+        layout="xflickrco",
         mteb2_dataset=DatasetRef("mteb/xflickrco", "4da629e05455d757306174cdc72f2edfe00b9027"),
     ),
 )

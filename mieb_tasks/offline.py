@@ -118,7 +118,7 @@ OFFLINE_TASKS: tuple[TaskSpec, ...] = (
                 "fr": ("fra-Latn",),
             }
         ),
-        loader="xm3600",
+        layout="xm3600",
         description="100 held-out emojis; captions = CLDR label and keywords in each language.",
     ),
     # document understanding, ViDoRe layout
@@ -173,7 +173,7 @@ OFFLINE_TASKS: tuple[TaskSpec, ...] = (
         vision_qa,
         "ShapesCountOffline",
         "shapes-count",
-        loader="cvbench",
+        layout="cvbench",
         description="150 drawn scenes: 'How many circles are in the image?', 4-6 numeric choices.",
     ),
 )

@@ -10,11 +10,11 @@ from mieb_tasks.families import ENG_LITE, IMG_LITE, PRE_RELEASE_MIEB, image_retr
 # deduplicates HatefulMemes' corpus on text and filters Memotion on a missing text, as 2.x does.
 HATEFUL_MEMES_PRE_RELEASE = {
     "reference_version": PRE_RELEASE_MIEB,
-    "mteb2": MappingProxyType({"loader": "hateful_memes_dedup"}),
+    "mteb2": MappingProxyType({"layout": "hateful_memes_dedup"}),
 }
 MEMOTION_PRE_RELEASE = {
     "reference_version": PRE_RELEASE_MIEB,
-    "mteb2": MappingProxyType({"loader": "memotion_text_filter"}),
+    "mteb2": MappingProxyType({"layout": "memotion_text_filter"}),
 }
 
 RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
@@ -102,7 +102,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         DatasetRef("Ahren09/MMSoc_HatefulMemes", "c9a9a6c3ef0765622a6de0af6ebb68f323ad73ba"),
         category="i2t",
         benchmarks=ENG_LITE,
-        loader="hateful_memes",
+        layout="hateful_memes",
         **HATEFUL_MEMES_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
@@ -110,7 +110,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         "HatefulMemesT2IRetrieval",
         DatasetRef("Ahren09/MMSoc_HatefulMemes", "c9a9a6c3ef0765622a6de0af6ebb68f323ad73ba"),
         category="t2i",
-        loader="hateful_memes",
+        layout="hateful_memes",
         **HATEFUL_MEMES_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_HatefulMemes", "852290806bbf9d660f5c04c246f81ce38bfc1d48"),
     ),
@@ -138,7 +138,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         "MemotionI2TRetrieval",
         DatasetRef("Ahren09/MMSoc_Memotion", "cdb15b61d84d56db73e0e59535dfea81ea3c22f4"),
         category="i2t",
-        loader="memotion",
+        layout="memotion",
         **MEMOTION_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
@@ -146,7 +146,7 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         "MemotionT2IRetrieval",
         DatasetRef("Ahren09/MMSoc_Memotion", "cdb15b61d84d56db73e0e59535dfea81ea3c22f4"),
         category="t2i",
-        loader="memotion",
+        layout="memotion",
         **MEMOTION_PRE_RELEASE,
         mteb2_dataset=DatasetRef("mteb/MMSoc_Memotion_corrected", "15bac69b0c917ecd824b8a13827e517b83727878"),
     ),
@@ -229,14 +229,14 @@ RETRIEVAL_TASKS: tuple[TaskSpec, ...] = (
         "SciMMIRI2TRetrieval",
         DatasetRef("m-a-p/SciMMIR", "eea276dc58c52eab33e9476acb137ff5530b78e9"),
         category="i2t",
-        loader="scimmir",
+        layout="scimmir",
         mteb2_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     retrieval(
         "SciMMIRT2IRetrieval",
         DatasetRef("m-a-p/SciMMIR", "eea276dc58c52eab33e9476acb137ff5530b78e9"),
         category="t2i",
-        loader="scimmir",
+        layout="scimmir",
         mteb2_dataset=DatasetRef("mteb/SciMMIR", "2a10b6b1f93cac7084aa809512749272cf0a893a"),
     ),
     image_retrieval(

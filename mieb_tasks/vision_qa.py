@@ -7,7 +7,7 @@ from mieb_tasks.families import ENG_LITE, vision_qa
 CV_BENCH = DatasetRef("nyu-visionx/CV-Bench", "22409a927ab5cf68e3655023d51694587455fc99")
 cvbench = vision_qa.variant(
     benchmarks=ENG_LITE,
-    loader="cvbench",
+    layout="cvbench",
     mteb2_dataset=DatasetRef("mteb/CV-Bench", "9926abb226c15b55dd8cce8c91cac1abf2326a61"),
 )
 

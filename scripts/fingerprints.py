@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from harness.catalogue.queries import all_tasks  # noqa: E402
-from harness.data.fingerprints import FINGERPRINT_FILE, family_kind, reference_fields  # noqa: E402
+from harness.data.fingerprints import FINGERPRINT_FILE, reference_fields  # noqa: E402
 from harness.data.sources import MTEB2_VERSION, task_for_source  # noqa: E402
 from mieb_tasks.families import PRE_RELEASE_MIEB  # noqa: E402
 
@@ -117,7 +117,7 @@ def v2_stats(package: str, name: str, meta: dict) -> tuple[dict | None, str]:
 
 def fingerprint_of(task, stats: dict, version: str) -> tuple[dict | None, str]:
     """``{split: {subset: {field: value}}}`` for the task's eval splits and subsets, from the stats."""
-    kind = family_kind(task)
+    kind = task.facts.fingerprint
     splits = {}
     for split in task.eval_splits:
         if split not in stats:
@@ -194,7 +194,11 @@ def main() -> int:
         if splits is None:
             missing[label] = f"{key}: {origin}: {problem}"
             return
-        fingerprints.setdefault(key, {})[task.name] = {"kind": family_kind(variant), "from": origin, "splits": splits}
+        fingerprints.setdefault(key, {})[task.name] = {
+            "kind": variant.facts.fingerprint,
+            "from": origin,
+            "splits": splits,
+        }
 
     for task in tasks:
         record(task, "published")

@@ -104,7 +104,7 @@ def test_declarations_match_published_task_table() -> None:
 def test_protocol_knobs_that_differ_between_tasks() -> None:
     assert (get_task("STL10").samples_per_label, get_task("STL10").n_experiments) == (8, 10)
     assert (get_task("CIFAR10").samples_per_label, get_task("CIFAR10").n_experiments) == (16, 5)
-    assert get_task("VOC2007").loader == "multilabel"
+    assert get_task("VOC2007").layout == "multilabel"
     assert get_task("Birdsnap").drop_train_rows == ()  # mteb 1.x keeps it; 2.x drops it
     assert get_task("Birdsnap").mteb2["drop_train_rows"] == (3854,)
     assert get_task("TinyImageNetClustering").eval_splits == ("valid",)

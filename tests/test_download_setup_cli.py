@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mieb_models.offline_assets import check_all, mieb_home
+from mieb_assets.locations import check_all, mieb_home
 from tests.support.hub_cache import COMMIT, put_in_hub_cache
 
 ASSETS = not check_all()

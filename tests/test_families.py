@@ -43,7 +43,7 @@ def test_restating_a_default_is_refused_by_name() -> None:
 def test_a_variant_replaces_what_it_names_and_leaves_its_parent_alone() -> None:
     task = landmark_retrieval("Landmarks", DATA)
     assert (task.main_score, task.restrict_to_qrels) == ("map_at_5", True)
-    assert (task.type, task.category, task.modalities, task.loader) == ("Any2AnyRetrieval", "i2i", ("image",), "beir")
+    assert (task.type, task.category, task.modalities, task.layout) == ("Any2AnyRetrieval", "i2i", ("image",), "beir")
     parent = image_retrieval("Images", DATA, benchmarks=IMG_LITE)
     assert (parent.main_score, parent.restrict_to_qrels, parent.benchmarks) == ("hit_rate_at_1", False, IMG_LITE)
 
@@ -62,5 +62,5 @@ def test_catalogue_declarations_carry_their_family_defaults() -> None:
     assert get_task("CIFAR10").samples_per_label == 16 and get_task("STL10").samples_per_label == 8
     assert get_task("CUB200I2IRetrieval").main_score == "hit_rate_at_1"
     assert get_task("ROxfordHardI2IRetrieval").restrict_to_qrels
-    assert get_task("VidoreArxivQARetrieval").mteb2["loader"] == "vidore"
+    assert get_task("VidoreArxivQARetrieval").mteb2["layout"] == "vidore"
     assert get_task("CVBenchDepth").dataset == get_task("CVBenchCount").dataset

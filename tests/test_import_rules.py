@@ -1,10 +1,14 @@
 """The house rules of the project's layering, checked statically on every project module.
 
-Records (``mieb_records``) sit at the bottom and import nothing of the project; the catalogue
-(``mieb_tasks``) and the models (``mieb_models``) stand on the records only; ``harness`` may use
-all three; ``mieb``, the public API, stands on top and nothing imports it. No project module
-imports another in a circle (imports inside functions count: a lazy import is still a
-dependency). The encode engine and its cache are built in one place,
+Records (``mieb_records``) and the offline assets (``mieb_assets``) sit at the bottom and import
+nothing else of the project; the catalogue (``mieb_tasks``) stands on the records, the models
+(``mieb_models``) on the records and the assets; ``harness`` may use all of them; ``mieb``, the
+public API, stands on top and nothing imports it. Inside ``harness`` each room (subpackage, or
+top-level module) imports only the rooms ``ROOMS`` lets it: the evaluators stand on the records
+alone, data and encoding never reach the results, the gate or anything on top, and only
+``TOP_ROOMS`` (the doors: plugin, cli, api, distributed) are imported by nothing below them. No
+project module imports another in a circle (imports inside functions count: a lazy import is still
+a dependency). The encode engine and its cache are built in one place,
 ``harness.runner.build_engine``. Every module is read with ``ast``; nothing is imported.
 """
 
@@ -18,14 +22,53 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("mieb_records", "mieb_tasks", "mieb_models", "harness", "mieb")
+PACKAGES = ("mieb_records", "mieb_assets", "mieb_tasks", "mieb_models", "harness", "mieb")
 # package -> the project packages its modules may import (itself included)
 ALLOWED: Mapping[str, frozenset[str]] = {
     "mieb_records": frozenset({"mieb_records"}),
+    "mieb_assets": frozenset({"mieb_assets"}),
     "mieb_tasks": frozenset({"mieb_records", "mieb_tasks"}),
-    "mieb_models": frozenset({"mieb_records", "mieb_models"}),
-    "harness": frozenset({"mieb_records", "mieb_tasks", "mieb_models", "harness"}),
+    "mieb_models": frozenset({"mieb_records", "mieb_assets", "mieb_models"}),
+    "harness": frozenset({"mieb_records", "mieb_assets", "mieb_tasks", "mieb_models", "harness"}),
     "mieb": frozenset(PACKAGES),
+}
+# harness room -> the rooms and packages below it that its modules may import (besides itself).
+# ``harness`` is the package's ``__init__``; ``pipelines`` and ``runner`` are top-level modules.
+# ``files``: the file primitives (atomic write, locks, regular-file reads) every writer shares.
+_LEAVES = frozenset({"mieb_records", "mieb_assets", "files"})
+ROOMS: Mapping[str, frozenset[str]] = {
+    "files": frozenset({"mieb_records", "mieb_assets"}),
+    "evaluators": frozenset({"mieb_records"}),
+    "catalogue": _LEAVES | {"mieb_tasks"},
+    "data": _LEAVES | {"mieb_tasks", "catalogue"},
+    "encode": _LEAVES | {"mieb_models", "catalogue", "data"},
+    "results": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue"},
+    "gating": _LEAVES | {"mieb_tasks", "catalogue", "results"},
+    "offline": _LEAVES | {"mieb_tasks", "catalogue", "data"},
+    "pipelines": _LEAVES | {"catalogue", "data", "encode", "evaluators"},
+    "runner": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "pipelines", "results"},
+    # the one table of run options, which every door derives its options from
+    "run_options": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "gating"},
+    # the doors, on top
+    "distributed": _LEAVES
+    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "offline", "runner", "run_options"},
+    "plugin": _LEAVES
+    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "runner", "run_options"}
+    | {"distributed", "offline"},
+    "api": _LEAVES | {"mieb_tasks", "mieb_models", "catalogue", "data", "results", "gating", "offline", "runner"},
+    "cli": _LEAVES
+    | {"mieb_tasks", "mieb_models", "catalogue", "data", "encode", "results", "gating", "offline", "runner", "plugin"}
+    | {"distributed", "api", "run_options"},
+    "harness": frozenset({"api", "catalogue"}),
+}
+TOP_ROOMS = frozenset({"distributed", "plugin", "api", "cli", "harness"})
+# Known wrong-way imports, each with its reason; one that no longer occurs must be removed here.
+ROOM_EXCEPTIONS: Mapping[tuple[str, str], str] = {
+    # the comparison of two runs judges differences by the gate's tolerances (and significance)
+    ("harness.results.compare", "harness.gating"): "compare stands on the gate's tolerances and paired tests",
+    ("harness.results.tiers", "harness.gating"): "tiers group models by the gate's paired tests",
+    # each result entry's interval is the gate's bootstrap over the entry's items
+    ("harness.results.intervals", "harness.gating"): "main_score_se / ci are significance.bootstrap_interval",
 }
 ENGINE_BUILDER = "harness.runner"
 ENGINE_CLASSES = ("EncodeEngine", "EmbeddingCache")
@@ -154,6 +197,62 @@ def test_package_imports_only_what_lies_below_it(graph, package: str) -> None:
         if target.split(".")[0] not in ALLOWED[package]
     ]
     assert wrong == [], f"{package} may import only {sorted(ALLOWED[package])}"
+
+
+def room_of(module: str) -> str:
+    """The harness room of a module (``harness.data.views`` -> ``data``); another package: its name."""
+    parts = module.split(".")
+    if parts[0] != "harness":
+        return parts[0]
+    return parts[1] if len(parts) > 1 else "harness"
+
+
+def test_every_harness_module_is_in_a_room_with_rules(graph) -> None:
+    rooms = {room_of(m) for m in graph if m.split(".")[0] == "harness"}
+    assert rooms == set(ROOMS), "a new room needs its line in ROOMS"
+    assert set(ROOMS) >= TOP_ROOMS
+
+
+def _room_violations(graph: Mapping[str, Mapping[str, int]]) -> dict[tuple[str, str], list[str]]:
+    """(module, target room-or-package) -> the imports that break ``ROOMS``."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for module, targets in sorted(graph.items()):
+        if module.split(".")[0] != "harness":
+            continue
+        here = room_of(module)
+        for target, line in sorted(targets.items()):
+            there = room_of(target)
+            if there != here and there not in ROOMS[here]:
+                key = (module, target.split(".")[0] if there == target.split(".")[0] else f"harness.{there}")
+                found.setdefault(key, []).append(f"{module}:{line} imports {target}")
+    return found
+
+
+def test_each_harness_room_imports_only_the_rooms_below_it(graph) -> None:
+    found = _room_violations(graph)
+    wrong = [line for key, lines in found.items() if key not in ROOM_EXCEPTIONS for line in lines]
+    assert wrong == [], "\n".join(wrong)
+    stale = sorted(set(ROOM_EXCEPTIONS) - set(found))
+    assert stale == [], f"these exceptions no longer occur; remove them from ROOM_EXCEPTIONS: {stale}"
+
+
+def test_only_the_doors_are_on_top() -> None:
+    """Nothing below imports plugin, cli, api or distributed; the evaluators import no other room."""
+    for room, allowed in ROOMS.items():
+        if room not in TOP_ROOMS:
+            assert not allowed & TOP_ROOMS, room
+    assert ROOMS["evaluators"] == {"mieb_records"}
+    for low in ("data", "encode"):
+        assert not ROOMS[low] & {"results", "gating", "plugin", "distributed", "cli", "runner", "pipelines"}
+    assert not ROOMS["results"] & {"plugin", "encode", "distributed", "gating"}
+    assert "plugin" not in ROOMS["gating"]
+
+
+def test_room_rules_catch_a_wrong_way_import() -> None:
+    graph = {"harness.data.views": {"harness.results.store": 3}, "harness.results.store": {}}
+    assert _room_violations(graph) == {
+        ("harness.data.views", "harness.results"): ["harness.data.views:3 imports harness.results.store"]
+    }
 
 
 def test_public_api_stands_on_the_harness(graph) -> None:

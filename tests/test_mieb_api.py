@@ -15,7 +15,7 @@ import mieb
 import mieb as mteb
 from harness.catalogue.subsets import SelectionError
 from harness.data.hub import DatasetUnavailable
-from mieb_models.offline_assets import check_all
+from mieb_assets.locations import check_all
 from mieb_records.errors import UnknownNameError
 
 MIEB_BENCHMARKS = ("MIEB(Multilingual)", "MIEB(eng)", "MIEB(lite)", "MIEB(Img)")

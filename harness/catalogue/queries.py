@@ -8,18 +8,15 @@ re-exported here for the harness.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
 
 from mieb_records.errors import UnknownNameError
+from mieb_records.families import FAMILIES, FAMILY_OF_TYPE, PAPER_CATEGORY_OF_TYPE
 from mieb_records.tasks import (
     BENCHMARK_MARKERS,
-    CATEGORY_OF_TYPE,
     DEFAULT_K_VALUES,
-    FAMILIES,
-    FAMILY_OF_TYPE,
     Benchmark,
     DatasetRef,
     TaskSpec,
@@ -29,10 +26,10 @@ from mieb_tasks.benchmarks import BENCHMARKS
 
 __all__ = [
     "BENCHMARK_MARKERS",
-    "CATEGORY_OF_TYPE",
     "DEFAULT_K_VALUES",
     "FAMILIES",
     "FAMILY_OF_TYPE",
+    "PAPER_CATEGORY_OF_TYPE",
     "Benchmark",
     "DatasetRef",
     "TaskSpec",
@@ -42,7 +39,6 @@ __all__ = [
     "get_benchmarks",
     "get_task",
     "get_tasks",
-    "match_task_names",
 ]
 
 
@@ -128,8 +124,3 @@ def get_benchmarks(names: Sequence[str] | None = None) -> tuple[Benchmark, ...]:
     if names is None:
         return tuple(_benchmarks().values())
     return tuple(get_benchmark(n) for n in names)
-
-
-def match_task_names(pattern: str) -> list[str]:
-    """Task names matching a shell-style wildcard pattern (``*ZeroShot``)."""
-    return [n for n in _registry() if fnmatch.fnmatchcase(n, pattern)]

@@ -23,10 +23,11 @@ from typing import Any
 
 from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DatasetUnavailable, DataSource, SplitUnavailable
+from harness.data.views import TaskViews, View
+from mieb_tasks.offline import ORG as OFFLINE_ORG
 
 FINGERPRINT_FILE = "fingerprints.json"
 VERIFY_ENV = "MIEB_VERIFY_DATA"
-OFFLINE_ORG = "mieb-offline"
 OFFLINE_EXEMPTION = (
     "built by this project (`mieb offline build`) from pinned packages; the reference has no statistics for it"
 )
@@ -59,20 +60,6 @@ class ContentCheck:
 
     status: str
     message: str
-
-
-def family_kind(task: TaskSpec) -> str:
-    """Which counts describe the task's data."""
-    return {
-        "zeroshot": "labeled",
-        "linear_probe": "labeled",
-        "clustering": "labeled",
-        "retrieval": "retrieval",
-        "document": "retrieval",
-        "vision_qa": "multiple_choice",
-        "visual_sts": "visual_sts",
-        "compositionality": "compositionality",
-    }[task.family]
 
 
 def reference_fields(kind: str, block: Mapping[str, Any], version: str) -> dict[str, Any]:
@@ -144,12 +131,19 @@ def verify_enabled(source: DataSource) -> bool:
 
 
 def verify_content(
-    task: TaskSpec, source: DataSource, *, splits: Sequence[str] | None = None, subsets: Sequence[str] | None = None
+    task: TaskSpec,
+    source: DataSource,
+    *,
+    splits: Sequence[str] | None = None,
+    subsets: Sequence[str] | None = None,
+    views: TaskViews | None = None,
 ) -> ContentCheck:
     """Compare the task's data (the given splits and subsets, else all) with its fingerprint.
 
+    ``views``: the task's views the run then evaluates (read here, once); None: read new ones.
     Raises ``DatasetContentMismatch`` naming every count that differs; returns what was checked.
     """
+    views = views if views is not None else TaskViews(source, task)
     where = dataset_key(task)
     if not verify_enabled(source):
         return ContentCheck("not verified", f"dataset content not verified for {where} (--no-verify-data)")
@@ -166,7 +160,7 @@ def verify_content(
                 continue
             checked += 1
             try:
-                found = observe(recorded["kind"], source, task, split, subset)
+                found = observe(recorded["kind"], task, views.get(split, subset))
             except SplitUnavailable as err:
                 problems.append(
                     f"{_cell(split, subset)} cannot be read ({err}); the reference scored {_brief(expected)}"
@@ -221,19 +215,15 @@ def _label_order(label: str) -> tuple[int, int | str]:
     return (0, int(label)) if label.lstrip("-").isdigit() else (1, label)
 
 
-def observe(kind: str, source: DataSource, task: TaskSpec, split: str, subset: str) -> dict[str, Any]:
-    """The counts of ``kind`` in the data mieb reads for one split and subset (the pipelines' views)."""
-    from harness.data import views
-
+def observe(kind: str, task: TaskSpec, data: View) -> dict[str, Any]:
+    """The counts of ``kind`` in one split and subset's view (the one the pipeline evaluates)."""
     if kind == "labeled":
-        data = views.labeled_images(source, task, split)
-        if task.loader == "multilabel":
+        if data.multilabel:
             counts = Counter(str(label) for labels in data.labels for label in labels)
         else:
             counts = Counter(str(label) for label in data.labels.tolist())
         return {"num_samples": len(data.labels), "unique_labels": len(counts), "labels": dict(counts)}
     if kind in ("retrieval", "multiple_choice"):
-        data = views.retrieval(source, task, split, subset)
         # As the reference counts: queries with qrels; relevant documents per query are the qrels
         # entries, only the non-zero ones where the candidates are the qrels (its multiple-choice mixin).
         per_query = [
@@ -248,15 +238,12 @@ def observe(kind: str, source: DataSource, task: TaskSpec, split: str, subset: s
             "max_relevant_docs_per_query": max(per_query, default=0),
         }
     if kind == "visual_sts":
-        pairs = views.image_pairs(source, task, split, subset)
-        return {"num_samples": len(pairs.scores), "avg_score": float(pairs.scores.mean()) if len(pairs.scores) else 0.0}
+        return {"num_samples": len(data.scores), "avg_score": float(data.scores.mean()) if len(data.scores) else 0.0}
     if kind == "compositionality":
-        loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
-        samples = loader(source, task, split, subset)
-        texts = [text for column in samples.texts for text in column]
+        texts = [text for column in data.texts for text in column]
         return {
-            "num_samples": len(samples.texts[0]) if samples.texts else len(samples.images[0]),
-            "num_images": sum(len(images) for images in samples.images),
+            "num_samples": len(data.texts[0]) if data.texts else len(data.images[0]),
+            "num_images": sum(len(images) for images in data.images),
             "num_texts": len(texts),
             "num_unique_texts": len(set(texts)),
         }

@@ -22,7 +22,9 @@ def column(dataset: Any, name: str) -> list[Any]:
     return dataset.with_format("arrow")[name].to_pylist()
 
 
-def _images(source: DataSource, task: TaskSpec, dataset: Any, config: str | None, split: str, name: str) -> ImageSource:
+def image_column(
+    source: DataSource, task: TaskSpec, dataset: Any, config: str | None, split: str, name: str
+) -> ImageSource:
     if name not in dataset.column_names:
         raise KeyError(
             f"{task.name}: image column {name!r} not in {task.dataset.path} (columns: {dataset.column_names})"

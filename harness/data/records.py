@@ -47,6 +47,7 @@ class LabeledImages:
     images: ImageSource
     labels: np.ndarray | list[list[Any]]
     class_names: list[str] | None = None
+    multilabel: bool = False  # ``labels`` holds a list of labels per image
 
 
 @dataclass

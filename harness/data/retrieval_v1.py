@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DataSource
-from harness.data.reading import _images, column, finish_retrieval, qrels_dict
+from harness.data.reading import column, finish_retrieval, image_column, qrels_dict
 from harness.data.records import RetrievalData, Side
 
 
@@ -42,7 +42,7 @@ def _modality_side(source: DataSource, task: TaskSpec, dataset: Any, config: str
     if not kinds <= {"image", "text"}:
         raise ValueError(f"{task.name}: unsupported modality {modality!r} in config {config!r}")
     texts = [t if t is not None else "" for t in column(dataset, "text")] if "text" in kinds else None
-    images = _images(source, task, dataset, config, split, "image") if "image" in kinds else None
+    images = image_column(source, task, dataset, config, split, "image") if "image" in kinds else None
     return Side(ids, texts, images)
 
 
@@ -77,9 +77,9 @@ def _hateful_memes(source: DataSource, task: TaskSpec, split: str, shared: Any, 
     qrels = {q: {f"corpus-{i}": 1} for q, i in zip(query_ids, column(queries_ds, "id"), strict=True)}
     if task.category == "i2t":
         corpus = Side(corpus_ids, [str(t) for t in column(shared, "text")])
-        queries = Side(query_ids, images=_images(source, task, queries_ds, None, split, "image"))
+        queries = Side(query_ids, images=image_column(source, task, queries_ds, None, split, "image"))
     else:
-        corpus = Side(corpus_ids, images=_images(source, task, shared, None, identity_split, "image"))
+        corpus = Side(corpus_ids, images=image_column(source, task, shared, None, identity_split, "image"))
         queries = Side(query_ids, [str(t) for t in column(queries_ds, "text")])
     return finish_retrieval(queries, corpus, qrels, task)
 
@@ -110,9 +110,9 @@ def memotion(source: DataSource, task: TaskSpec, split: str, subset: str) -> Ret
     identity = "-prerelease-rows"
     if task.category == "i2t":
         corpus = Side(corpus_ids, [t or "" for t in column(shared, "text_corrected")])
-        queries = Side(query_ids, images=_images(source, task, queries_ds, None, split + identity, "image"))
+        queries = Side(query_ids, images=image_column(source, task, queries_ds, None, split + identity, "image"))
     else:
-        corpus = Side(corpus_ids, images=_images(source, task, shared, None, "+".join(splits) + identity, "image"))
+        corpus = Side(corpus_ids, images=image_column(source, task, shared, None, "+".join(splits) + identity, "image"))
         queries = Side(query_ids, [t or "" for t in column(queries_ds, "text_corrected")])
     return finish_retrieval(queries, corpus, qrels, task)
 
@@ -131,13 +131,15 @@ def memotion_text_filter(source: DataSource, task: TaskSpec, split: str, subset:
     qrels = {f"query-{split}-{i}": {f"corpus-{split}-{i}": 1} for i in range(len(queries_ds))}
     if task.category == "i2t":
         corpus = Side(corpus_ids, [str(t) for name in splits for t in column(kept[name], "text_corrected")])
-        queries = Side(query_ids, images=_images(source, task, queries_ds, None, f"{split}-text-corrected", "image"))
+        queries = Side(
+            query_ids, images=image_column(source, task, queries_ds, None, f"{split}-text-corrected", "image")
+        )
     else:
         import datasets
 
         shared = datasets.concatenate_datasets([kept[name] for name in splits])
         corpus = Side(
-            corpus_ids, images=_images(source, task, shared, None, "+".join(splits) + "-text-corrected", "image")
+            corpus_ids, images=image_column(source, task, shared, None, "+".join(splits) + "-text-corrected", "image")
         )
         queries = Side(query_ids, [str(t) for t in column(queries_ds, "text_corrected")])
     return finish_retrieval(queries, corpus, qrels, task)
@@ -151,7 +153,7 @@ def scimmir(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
     corpus_ids = [f"corpus-{split}-{i}" for i in range(n)]
     qrels = {q: {c: 1} for q, c in zip(query_ids, corpus_ids, strict=True)}
     texts = [str(t) for t in column(dataset, "text")]
-    images = _images(source, task, dataset, None, split, "image")
+    images = image_column(source, task, dataset, None, split, "image")
     if task.category == "i2t":
         return finish_retrieval(Side(query_ids, images=images), Side(corpus_ids, texts), qrels, task)
     return finish_retrieval(Side(query_ids, texts), Side(corpus_ids, images=images), qrels, task)
@@ -161,7 +163,7 @@ def xflickrco(source: DataSource, task: TaskSpec, split: str, subset: str) -> Re
     """One split per language; rows hold ``id``, ``image`` (a bytes struct) and one ``sentences`` string."""
     dataset = source.load(task.dataset, subset)
     ids = [str(i) for i in column(dataset, "id")]
-    corpus = Side([f"corpus-{i}" for i in ids], images=_images(source, task, dataset, None, subset, "image"))
+    corpus = Side([f"corpus-{i}" for i in ids], images=image_column(source, task, dataset, None, subset, "image"))
     queries = Side([f"query-{i}" for i in ids], [str(t) for t in column(dataset, "sentences")])
     qrels = {f"query-{i}": {f"corpus-{i}": 1} for i in ids}
     return finish_retrieval(queries, corpus, qrels, task)
@@ -183,7 +185,7 @@ def vidore_table(source: DataSource, task: TaskSpec, split: str, subset: str) ->
         query_ids.append(qid)
         texts.append(query)
         qrels.setdefault(qid, {})[page_of[filename]] = 1
-    pages = _images(source, task, dataset, None, split, "image").select(page_rows)
+    pages = image_column(source, task, dataset, None, split, "image").select(page_rows)
     return finish_retrieval(Side(query_ids, texts), Side(list(page_of.values()), images=pages), qrels, task)
 
 

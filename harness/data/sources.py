@@ -35,7 +35,7 @@ def reference_pins_revision(task: TaskSpec) -> bool:
     read the repository's HEAD of their day. The revision such a task pins is mieb's choice (the one
     mteb's metadata names); its content fingerprint is the proof that it holds the data scored.
     """
-    return not (task.loader == "beir" and task.follows_mteb1)
+    return not (task.layout == "beir" and task.follows_mteb1)
 
 
 def task_for_source(task: TaskSpec, source: str | None = DEFAULT_SOURCE) -> TaskSpec:

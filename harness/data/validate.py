@@ -82,7 +82,7 @@ def retrieval(task: TaskSpec, split: str, subset: str, data: Any) -> None:
     corpus_ids = set(data.corpus.ids)
     if not query_ids:
         raise DatasetInvalid(f"{place}: no query has a qrels row (queries or qrels empty); nothing to score")
-    if task.loader not in QRELS_TABLE_LAYOUTS:
+    if task.layout not in QRELS_TABLE_LAYOUTS:
         return
     unknown_queries = sorted(q for q in data.qrels if q not in query_ids)
     if unknown_queries:

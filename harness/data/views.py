@@ -1,6 +1,8 @@
-"""Dataset views per task family: the hub layouts read into plain records (``harness.data.records``).
+"""Dataset views: each hub layout read into the plain record of its view (``harness.data.records``).
 
-Each loader reads exactly the columns its family needs and ignores the rest. Images stay in their
+``READERS`` holds one reader per layout a task may declare (``mieb_records.families.LAYOUTS``);
+``TaskViews`` reads each split of one task once, for the content check and the pipeline. Each
+reader reads exactly the columns its family needs and ignores the rest. Images stay in their
 dataset (``ImageSource``) and are decoded later, in the encoder's worker processes. The reading
 primitives (a column, an image column, qrels) are in ``harness.data.reading``; mteb 1.x's
 retrieval readers in ``harness.data.retrieval_v1``.
@@ -8,7 +10,7 @@ retrieval readers in ``harness.data.retrieval_v1``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -18,8 +20,8 @@ import numpy as np
 from harness.catalogue.queries import TaskSpec
 from harness.data import retrieval_v1
 from harness.data.hub import DatasetInvalid, DataSource
-from harness.data.reading import _images, column, finish_retrieval, qrels_dict
-from harness.data.records import ImagePairs, LabeledImages, PairSamples, RetrievalData, Side
+from harness.data.reading import column, finish_retrieval, image_column, qrels_dict
+from harness.data.records import ImagePairs, ImageSource, LabeledImages, PairSamples, RetrievalData, Side
 
 
 def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str | None) -> str:
@@ -37,20 +39,30 @@ def _resolve_split(source: DataSource, task: TaskSpec, split: str, config: str |
 # --- classification, zero-shot, clustering -------------------------------------------------------
 
 
-def labeled_images(source: DataSource, task: TaskSpec, split: str) -> LabeledImages:
+def labeled_images(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> LabeledImages:
     """Images and labels of one split (single config), with class names where the data has them."""
+    images, dataset = _labeled_split(source, task, split)
+    return LabeledImages(images, np.asarray(column(dataset, task.label_column)), class_names(task, dataset))
+
+
+def multilabeled_images(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> LabeledImages:
+    """Images of one split and, per image, the list of its labels (layout ``multilabel``)."""
+    images, dataset = _labeled_split(source, task, split)
+    labels = [list(v) if v is not None else None for v in column(dataset, task.label_column)]
+    return LabeledImages(images, labels, multilabel=True)
+
+
+def _labeled_split(source: DataSource, task: TaskSpec, split: str) -> tuple[ImageSource, Any]:
+    """The split's image column (the declared training rows dropped) and its dataset."""
     split = task.split_aliases.get(split, split)
     dataset = source.load(task.dataset, split, task.dataset_config)
     if split == task.train_split and task.drop_train_rows:
         drop = set(task.drop_train_rows)
         dataset = dataset.select([i for i in range(len(dataset)) if i not in drop])
-    images = _images(source, task, dataset, task.dataset_config, split, task.input_column)
+    images = image_column(source, task, dataset, task.dataset_config, split, task.input_column)
     if split == task.train_split and task.drop_train_rows:
         images = replace(images, identity=f"{images.identity}-without-{'-'.join(map(str, task.drop_train_rows))}")
-    values = column(dataset, task.label_column)
-    if task.loader == "multilabel":
-        return LabeledImages(images, [list(v) if v is not None else None for v in values])
-    return LabeledImages(images, np.asarray(values), class_names(task, dataset))
+    return images, dataset
 
 
 def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
@@ -71,6 +83,13 @@ def class_names(task: TaskSpec, dataset: Any) -> list[str] | None:
 
 
 def beir(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
+    """The BEIR layout, read by the conventions of the task's reference version."""
+    if task.follows_mteb1:
+        return retrieval_v1.beir_v1(source, task, split, subset)
+    return beir_v2(source, task, split, subset)
+
+
+def beir_v2(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
     """Configs corpus / queries (or query) / qrels (``default`` first), optionally ``<subset>-`` prefixed."""
     prefix = "" if subset == "default" else f"{subset}-"
     configs = source.config_names(task.dataset)
@@ -111,7 +130,7 @@ def _side(
             texts = [
                 f"{title} {text}".strip() if title else text for title, text in zip(title_values, texts, strict=True)
             ]
-    images = _images(source, task, dataset, config, split, "image") if "image" in modalities else None
+    images = image_column(source, task, dataset, config, split, "image") if "image" in modalities else None
     return Side(ids, texts, images)
 
 
@@ -128,7 +147,7 @@ def vidore(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retri
     )
     corpus = Side(
         [f"corpus-{split}-{c}" for c in column(corpus_ds, "corpus-id")],
-        images=_images(source, task, corpus_ds, "corpus", split, "image"),
+        images=image_column(source, task, corpus_ds, "corpus", split, "image"),
     )
     qrels = qrels_dict(
         [f"query-{split}-{q}" for q in column(qrels_ds, "query-id")],
@@ -142,7 +161,7 @@ def captions_per_language(source: DataSource, task: TaskSpec, split: str, subset
     """XM3600 / WIT layout: one split per language; rows hold an image and its list of captions."""
     dataset = source.load(task.dataset, subset)
     image_ids = [str(i) for i in column(dataset, "image_id")]
-    corpus = Side([f"corpus-{i}" for i in image_ids], images=_images(source, task, dataset, None, subset, "image"))
+    corpus = Side([f"corpus-{i}" for i in image_ids], images=image_column(source, task, dataset, None, subset, "image"))
     query_ids, texts, qrels = [], [], {}
     for image_id, captions in zip(image_ids, column(dataset, "captions"), strict=True):
         for k, caption in enumerate(captions):
@@ -169,7 +188,7 @@ def cvbench(source: DataSource, task: TaskSpec, split: str, subset: str) -> Retr
         for j, choice in enumerate(choices):
             cid = corpus_index.setdefault(choice, f"corpus-{split}-{len(corpus_index)}")
             qrels[qid][cid] = max(qrels[qid].get(cid, 0), int(j == correct))
-    queries = Side(query_ids, questions, _images(source, task, dataset, task.name, split, "image"))
+    queries = Side(query_ids, questions, image_column(source, task, dataset, task.name, split, "image"))
     corpus = Side(list(corpus_index.values()), list(corpus_index))
     return finish_retrieval(queries, corpus, qrels, task)
 
@@ -186,25 +205,6 @@ def _answer_index(task: TaskSpec, split: str, qid: str, answer: Any, choices: Se
     return index
 
 
-RETRIEVAL_LOADERS = {
-    "beir": beir,
-    "vidore": vidore,
-    "xm3600": captions_per_language,
-    "wit": captions_per_language,
-    "cvbench": cvbench,
-}
-
-
-def retrieval(source: DataSource, task: TaskSpec, split: str, subset: str) -> RetrievalData:
-    """The retrieval data of one (split, subset), read with the conventions of the task's reference version."""
-    if task.loader == "beir" and task.follows_mteb1:
-        return retrieval_v1.beir_v1(source, task, split, subset)
-    loaders = {**RETRIEVAL_LOADERS, **retrieval_v1.RAW_TABLE_LOADERS}
-    if task.loader not in loaders:
-        raise ValueError(f"{task.name}: no reader for layout {task.loader!r}")
-    return loaders[task.loader](source, task, split, subset)
-
-
 # --- visual STS and compositionality --------------------------------------------------------------
 
 
@@ -213,8 +213,8 @@ def image_pairs(source: DataSource, task: TaskSpec, split: str, subset: str) -> 
     config = None if subset == "default" else subset
     dataset = source.load(task.dataset, split, config)
     return ImagePairs(
-        _images(source, task, dataset, config, split, "sentence1"),
-        _images(source, task, dataset, config, split, "sentence2"),
+        image_column(source, task, dataset, config, split, "sentence1"),
+        image_column(source, task, dataset, config, split, "sentence2"),
         np.asarray(column(dataset, "score"), dtype=np.float64),
     )
 
@@ -223,7 +223,7 @@ def pair_samples(source: DataSource, task: TaskSpec, split: str, subset: str) ->
     """One row per sample, one image per image column and one text per text column."""
     split_to_read = _resolve_split(source, task, split, None)
     dataset = source.load(task.dataset, split_to_read)
-    images = [_images(source, task, dataset, None, split_to_read, c) for c in task.image_columns]
+    images = [image_column(source, task, dataset, None, split_to_read, c) for c in task.image_columns]
     texts = [[str(t) for t in column(dataset, c)] for c in task.text_columns]
     return PairSamples(images, texts)
 
@@ -254,6 +254,49 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     texts = [str(t) for t in column(queries, "text")]
     kept = [i for i, q in enumerate(query_ids) if q in correct and len(wrong.get(q, ())) >= 9]
     rows = [[correct[query_ids[i]], *wrong[query_ids[i]][:9]] for i in kept]
-    base = _images(source, task, corpus, "corpus", "corpus", "image")
+    base = image_column(source, task, corpus, "corpus", "corpus", "image")
     images = [base.select([r[j] for r in rows]) for j in range(10)]
     return PairSamples(images, [[texts[i] for i in kept]], ids=[query_ids[i] for i in kept])
+
+
+# --- one reader per layout --------------------------------------------------------------------------
+
+View = LabeledImages | RetrievalData | ImagePairs | PairSamples
+Reader = Callable[[DataSource, TaskSpec, str, str], View]
+
+# Layout name (``mieb_records.families.LAYOUTS``) -> its reader: the one dispatch of the data layer.
+READERS: Mapping[str, Reader] = {
+    "labeled": labeled_images,
+    "multilabel": multilabeled_images,
+    "beir": beir,
+    "vidore": vidore,
+    "xm3600": captions_per_language,
+    "wit": captions_per_language,
+    "cvbench": cvbench,
+    **retrieval_v1.RAW_TABLE_LOADERS,
+    "sts": image_pairs,
+    "image_text_pairs": pair_samples,
+    "imagecode_pairs": imagecode_samples,
+}
+
+
+def read_view(source: DataSource, task: TaskSpec, split: str, subset: str = "default") -> View:
+    """One (split, subset) of the task, read by its layout's reader."""
+    return READERS[task.layout](source, task, split, subset)
+
+
+class TaskViews:
+    """The views of one task's splits on one source, each read once: the content check
+    (``harness.data.fingerprints``) and the pipeline of the same run share them."""
+
+    def __init__(self, source: DataSource, task: TaskSpec):
+        self.source, self.task = source, task
+        self._read: dict[tuple[str, str], View] = {}
+
+    def get(self, split: str, subset: str = "default") -> View:
+        if self.task.facts.view == "labeled_images":
+            subset = "default"  # one table serves every subset
+        key = (split, subset)
+        if key not in self._read:
+            self._read[key] = read_view(self.source, self.task, split, subset)
+        return self._read[key]

@@ -21,11 +21,9 @@ from harness.catalogue.queries import TaskSpec
 from harness.catalogue.subsets import SubsetSelection
 from harness.data.sources import task_for_source
 from harness.encode.engine import MAX_WORKERS, EncodeEngine
-from harness.results.task_result import model_folder, safe_path_part
+from harness.results.task_result import MODEL_META_FILE, model_folder, safe_path_part
 from harness.run_options import OPTIONS, record_class
-
-OFFLINE_ORG = "mieb-offline/"
-META_FILE = "model_meta.json"
+from mieb_tasks.offline import ORG as OFFLINE_ORG
 
 
 class NodeFault(RuntimeError):
@@ -138,7 +136,7 @@ def _datasets_dir(dataset: str, job: JobSettings) -> str | None:
     """The driver's datasets folder when this node has it; the offline datasets are built here if missing."""
     if job.datasets_dir and Path(job.datasets_dir, *dataset.split("/")).is_dir():
         return job.datasets_dir
-    if not dataset.startswith(OFFLINE_ORG):
+    if not dataset.startswith(f"{OFFLINE_ORG}/"):
         return job.datasets_dir  # the hub (or a mirror this node lacks: the task fails with the remedy)
     from filelock import FileLock
 
@@ -147,7 +145,7 @@ def _datasets_dir(dataset: str, job: JobSettings) -> str | None:
     target = default_offline_dir()
     target.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target / ".build.lock")):
-        build_offline_datasets(target, progress=False, only=[dataset[len(OFFLINE_ORG) :]])
+        build_offline_datasets(target, progress=False, only=[dataset.removeprefix(f"{OFFLINE_ORG}/")])
     return str(target)
 
 
@@ -224,7 +222,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         files = {
             path.name: path.read_text()
             for path in sorted(folder.glob("*.json"))
-            if path.name != META_FILE and path.read_text() != previous.get(path.name)
+            if path.name != MODEL_META_FILE and path.read_text() != previous.get(path.name)
         }
         cells = {name: changed_cells(previous.get(name), text) for name, text in files.items()}
     return GroupResult(

@@ -19,7 +19,7 @@ from sklearn.metrics import (
 )
 
 from harness.evaluators.items import Scored, row_ids
-from harness.results.outcomes import ItemOutcomes
+from mieb_records.outcomes import ItemOutcomes
 
 
 def cluster_accuracy(labels: np.ndarray | Sequence[Hashable], clusters: np.ndarray) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.results.outcomes import ItemOutcomes
+from mieb_records.outcomes import ItemOutcomes
 
 
 def row_ids(n: int) -> np.ndarray:

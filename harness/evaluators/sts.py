@@ -51,8 +51,8 @@ from sklearn.metrics.pairwise import (
 )
 
 from harness.evaluators.items import Scored, row_ids
-from harness.results.outcomes import ItemOutcomes
 from mieb_records.models import SIMILARITIES
+from mieb_records.outcomes import ItemOutcomes
 
 __all__ = [
     "default_pairwise_similarity",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -22,15 +21,6 @@ from harness.results.task_result import TaskResult
 Mode = Literal["regression", "reproduce", "off"]
 MODES: tuple[str, ...] = ("regression", "reproduce", "off")
 
-# Absolute tolerance on the main score per family, when the user gives none. Measured on CPU fp32
-# (docs/gating.md, "Tolerances"): batch size, decode workers and -n move no main score by 1e-6 on
-# MIEB(offline) or the parity data. The margins cover what one machine cannot measure (fp16/bf16 on
-# GPUs, other BLAS); linear probes and clustering get more for their solvers and k-means runs.
-DEFAULT_TOLERANCE: Mapping[str, float] = {
-    "linear_probe": 0.02,
-    "clustering": 0.03,
-}
-FALLBACK_TOLERANCE = 0.01
 REFERENCE_FILES = ("published_scores.tsv", "offline_scores.tsv")
 
 
@@ -96,7 +86,8 @@ def dataset_revision_matches(task: TaskSpec, revision: str) -> bool:
 
 
 def tolerance_for(task: TaskSpec, override: float | None = None) -> float:
-    return override if override is not None else DEFAULT_TOLERANCE.get(task.family, FALLBACK_TOLERANCE)
+    """The user's tolerance, else the task family's default (``mieb_records.families``)."""
+    return override if override is not None else task.facts.tolerance
 
 
 def compare(

@@ -10,7 +10,7 @@ loaders. It is
 * deterministic: every dataset draws from its own ``numpy`` generator seeded by its name, and
   images are PNG-encoded by PIL, so two builds give byte-identical parquet files.
 
-Emoji-based evaluation splits only use the ``eval`` half of the emojis (``mieb_models.offline_emoji``),
+Emoji-based evaluation splits only use the ``eval`` half of the emojis (``mieb_assets.emoji``),
 never the pairs the offline CLIP's head was fitted on. The builders live in the family modules
 (``classification``, ``retrieval``, ``documents``, ``sts``, ``shapes``); this module registers them and
 orchestrates the build. Run ``python -m harness.offline.build DIR``.
@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline._common import Configs, _seed
 from harness.offline.classification import build_animal_mnist, build_emoji_categories, build_fashion_mnist, build_mnist
+from harness.offline.common import Configs, seeded_rng
 from harness.offline.documents import build_emoji_docs
 from harness.offline.retrieval import build_emoji_i2t, build_emoji_t2i, build_emoji_xm3600
 from harness.offline.shapes import build_shapes_aro, build_shapes_count, build_shapes_winoground
@@ -59,7 +59,7 @@ BUILDERS: dict[str, Callable[[np.random.Generator, float], Configs]] = {
 def default_offline_dir() -> Path:
     """``$MIEB_HOME/offline-datasets`` (``~/.cache/mieb/offline-datasets``): where ``mieb offline build``
     and ``mieb run`` without ``--datasets-dir`` put the offline datasets."""
-    from mieb_models.offline_assets import mieb_home
+    from mieb_assets.locations import mieb_home
 
     return mieb_home() / "offline-datasets"
 
@@ -85,7 +85,7 @@ def build_one(root: Path, name: str, scale: float = 1.0) -> bool:
     try:
         from harness.data.hub import write_snapshot
 
-        write_snapshot(tmp, BUILDERS[name](_seed(name), scale))
+        write_snapshot(tmp, BUILDERS[name](seeded_rng(name), scale))
         (tmp / STAMP).write_text(json.dumps(_stamp(name, scale), sort_keys=True) + "\n")
         if final.exists():
             stale = root / f".old-{name}-{os.getpid()}"
@@ -109,7 +109,7 @@ def build_offline_datasets(
     ``scale`` multiplies every dataset's size (tests use a small one); it is part of the stamp.
     Returns ``target_dir`` (the folder to pass as ``--datasets-dir``).
     """
-    from mieb_models.offline_assets import AssetMissing, check_all
+    from mieb_assets.locations import AssetMissing, check_all
 
     problems = check_all()
     if problems:
@@ -166,7 +166,7 @@ def datasets_dir_for(task: Any, datasets_dir: str | None) -> str | None:
     if not is_built(root / name, name, 1.0):
         from filelock import FileLock
 
-        from mieb_models.offline_assets import AssetMissing, check_all
+        from mieb_assets.locations import AssetMissing, check_all
 
         root.mkdir(parents=True, exist_ok=True)
         with FileLock(str(root / f".{name}.lock")):

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline._common import Configs, _dataset, _img, _n, _pick
-from mieb_models.offline_emoji import Emoji, category_key, emoji_image, emojis_in
+from harness.offline.common import Configs, pick, png_cell, scaled, table
+from mieb_assets.emoji import Emoji, category_key, emoji_image, emojis_in
 
 
 def _gray(array: np.ndarray) -> Any:
@@ -24,8 +24,8 @@ def _classification(train: tuple[list, list], test: tuple[list, list], names: It
     features = {"image": datasets.Image(), "label": datasets.ClassLabel(names=list(names))}
     return {
         "default": {
-            "train": _dataset({"image": [_img(i) for i in train[0]], "label": list(train[1])}, features),
-            "test": _dataset({"image": [_img(i) for i in test[0]], "label": list(test[1])}, features),
+            "train": table({"image": [png_cell(i) for i in train[0]], "label": list(train[1])}, features),
+            "test": table({"image": [png_cell(i) for i in test[0]], "label": list(test[1])}, features),
         }
     }
 
@@ -37,8 +37,8 @@ def build_emoji_categories(rng: np.random.Generator, scale: float) -> Configs:
     categories = sorted({e.category for e in evals})
     test, train = [], []
     for category in categories:
-        test += _pick([e for e in evals if e.category == category], _n(30, scale), rng)
-        train += _pick([e for e in fits if e.category == category], _n(20, scale), rng)
+        test += pick([e for e in evals if e.category == category], scaled(30, scale), rng)
+        train += pick([e for e in fits if e.category == category], scaled(20, scale), rng)
     names = [category_key(c) for c in categories]
 
     def rows(items: list[Emoji]) -> tuple[list, list]:
@@ -57,13 +57,13 @@ def _mnist_like(
 ) -> Configs:
     from harness.offline.mnist import per_class
 
-    train_idx = per_class(labels, _n(24, scale), rng)
+    train_idx = per_class(labels, scaled(24, scale), rng)
     if test_source is None:
         test_images, test_labels = images, labels
-        test_idx = per_class(labels, _n(20, scale), rng, exclude=train_idx)
+        test_idx = per_class(labels, scaled(20, scale), rng, exclude=train_idx)
     else:
         test_images, test_labels = test_source
-        test_idx = per_class(test_labels, _n(20, scale), rng)
+        test_idx = per_class(test_labels, scaled(20, scale), rng)
     return _classification(
         ([_gray(images[i]) for i in train_idx], [int(labels[i]) for i in train_idx]),
         ([_gray(test_images[i]) for i in test_idx], [int(test_labels[i]) for i in test_idx]),

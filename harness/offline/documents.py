@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.offline._common import Configs, _dataset, _img, _n, _pick, _unique_by
-from mieb_models.offline_emoji import Emoji, category_key, emoji_image, emojis_in
+from harness.offline.common import Configs, pick, png_cell, scaled, table, unique_by
+from mieb_assets.emoji import Emoji, category_key, emoji_image, emojis_in
 
 _PAGE_QUERIES = (
     "Which page shows a picture of {label}?",
@@ -37,26 +37,26 @@ def build_emoji_docs(rng: np.random.Generator, scale: float) -> Configs:
 
     from harness.offline.render import render_page
 
-    items = _pick(_unique_by(emojis_in("eval"), lambda e: e.labels.get("en", e.name)), _n(60, scale, 6), rng)
+    items = pick(unique_by(emojis_in("eval"), lambda e: e.labels.get("en", e.name)), scaled(60, scale, 6), rng)
     pages, queries = [], []
     for n, e in enumerate(items):
         label = e.labels.get("en", e.name)
         title = f"Catalogue entry {n + 1}: {label[:1].upper() + label[1:]}"
-        pages.append(_img(render_page(title, _paragraphs(e, rng), emoji_image(e), caption=f"Figure {n + 1}. {label}")))
+        pages.append(
+            png_cell(render_page(title, _paragraphs(e, rng), emoji_image(e), caption=f"Figure {n + 1}. {label}"))
+        )
         queries.append(_PAGE_QUERIES[int(rng.integers(len(_PAGE_QUERIES)))].format(label=label))
     ids = list(range(len(items)))
     integer = datasets.Value("int64")
     return {
         "queries": {
-            "test": _dataset(
-                {"query-id": ids, "query": queries}, {"query-id": integer, "query": datasets.Value("string")}
-            )
+            "test": table({"query-id": ids, "query": queries}, {"query-id": integer, "query": datasets.Value("string")})
         },
         "corpus": {
-            "test": _dataset({"corpus-id": ids, "image": pages}, {"corpus-id": integer, "image": datasets.Image()})
+            "test": table({"corpus-id": ids, "image": pages}, {"corpus-id": integer, "image": datasets.Image()})
         },
         "qrels": {
-            "test": _dataset(
+            "test": table(
                 {"query-id": ids, "corpus-id": ids, "score": [1] * len(ids)},
                 {"query-id": integer, "corpus-id": integer, "score": integer},
             )

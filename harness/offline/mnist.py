@@ -7,7 +7,7 @@ import pickle
 
 import numpy as np
 
-from mieb_models.offline_assets import animal_mnist_dir, fashion_mnist_dir, mnist_csv
+from mieb_assets.locations import animal_mnist_dir, fashion_mnist_dir, mnist_csv
 
 FASHION_NAMES = ("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle boot")
 # Label order checked visually (offline_assets.md).

@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import cache
 
-from mieb_models.offline_assets import font_path
+from mieb_assets.locations import font_path
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)

@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline._common import Configs, _dataset, _img, _n, _pick, _seed, _unique_by
-from mieb_models.offline_emoji import Emoji, emoji_image, emojis_in
+from harness.offline.common import Configs, pick, png_cell, scaled, seeded_rng, table, unique_by
+from mieb_assets.emoji import Emoji, emoji_image, emojis_in
 
 
 def _retrieval_emojis(rng: np.random.Generator, scale: float) -> list[Emoji]:
     # Same draw for t2i and i2t (shared images); unique English labels so texts never tie.
-    return _pick(_unique_by(emojis_in("eval"), lambda e: e.labels.get("en", e.name)), _n(300, scale, 10), rng)
+    return pick(unique_by(emojis_in("eval"), lambda e: e.labels.get("en", e.name)), scaled(300, scale, 10), rng)
 
 
 def _beir(
@@ -32,9 +32,9 @@ def _beir(
         "score": datasets.Value("int64"),
     }
     return {
-        "corpus": {"test": _dataset(corpus, corpus_features)},
-        "queries": {"test": _dataset(queries, query_features)},
-        "qrels": {"test": _dataset(qrels, qrel_features)},
+        "corpus": {"test": table(corpus, corpus_features)},
+        "queries": {"test": table(queries, query_features)},
+        "qrels": {"test": table(qrels, qrel_features)},
     }
 
 
@@ -42,11 +42,11 @@ def build_emoji_t2i(rng: np.random.Generator, scale: float) -> Configs:
     """Text -> image: query = the CLDR English label, corpus = emoji images; one positive each."""
     import datasets
 
-    items = _retrieval_emojis(_seed("emoji-retrieval"), scale)
+    items = _retrieval_emojis(seeded_rng("emoji-retrieval"), scale)
     string, image = datasets.Value("string"), datasets.Image()
     return _beir(
         {"id": [f"q{e.unified}" for e in items], "text": [e.labels.get("en", e.name) for e in items]},
-        {"id": [f"c{e.unified}" for e in items], "image": [_img(emoji_image(e)) for e in items]},
+        {"id": [f"c{e.unified}" for e in items], "image": [png_cell(emoji_image(e)) for e in items]},
         {
             "query-id": [f"q{e.unified}" for e in items],
             "corpus-id": [f"c{e.unified}" for e in items],
@@ -61,10 +61,10 @@ def build_emoji_i2t(rng: np.random.Generator, scale: float) -> Configs:
     """Image -> text: the same emojis as emoji-t2i the other way round."""
     import datasets
 
-    items = _retrieval_emojis(_seed("emoji-retrieval"), scale)
+    items = _retrieval_emojis(seeded_rng("emoji-retrieval"), scale)
     string, image = datasets.Value("string"), datasets.Image()
     return _beir(
-        {"id": [f"q{e.unified}" for e in items], "image": [_img(emoji_image(e)) for e in items]},
+        {"id": [f"q{e.unified}" for e in items], "image": [png_cell(emoji_image(e)) for e in items]},
         {"id": [f"c{e.unified}" for e in items], "text": [e.labels.get("en", e.name) for e in items]},
         {
             "query-id": [f"q{e.unified}" for e in items],
@@ -90,8 +90,8 @@ def build_emoji_xm3600(rng: np.random.Generator, scale: float) -> Configs:
     """One config, one split per language; captions = [CLDR label, CLDR keywords] in that language."""
     import datasets
 
-    items = _pick(
-        _unique_by(emojis_in("eval", languages=XM3600_LANGUAGES), lambda e: e.labels["en"]), _n(100, scale, 10), rng
+    items = pick(
+        unique_by(emojis_in("eval", languages=XM3600_LANGUAGES), lambda e: e.labels["en"]), scaled(100, scale, 10), rng
     )
     features = {
         "image": datasets.Image(),
@@ -101,7 +101,7 @@ def build_emoji_xm3600(rng: np.random.Generator, scale: float) -> Configs:
         "captions_tokenized_lowercase": datasets.Sequence(datasets.Value("string")),
         "image_locale": datasets.Value("string"),
     }
-    images = [_img(emoji_image(e)) for e in items]
+    images = [png_cell(emoji_image(e)) for e in items]
     ids = [hashlib.sha1(e.unified.encode()).hexdigest()[:16] for e in items]
     splits = {}
     for lang in XM3600_LANGUAGES:
@@ -110,7 +110,7 @@ def build_emoji_xm3600(rng: np.random.Generator, scale: float) -> Configs:
             tags = ", ".join(e.tags.get(lang, ()))
             captions.append([e.labels[lang], tags] if tags else [e.labels[lang]])
         tokenized = [[" ".join(_tokens(c)) for c in caps] for caps in captions]
-        splits[lang] = _dataset(
+        splits[lang] = table(
             {
                 "image": images,
                 "image_id": ids,

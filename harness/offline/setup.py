@@ -22,7 +22,7 @@ SYSTEM_PACKAGES_NOTE = (
 
 def missing_assets() -> list[str]:
     """One line per missing offline asset (empty when everything is installed)."""
-    from mieb_models.offline_assets import check_all
+    from mieb_assets.locations import check_all
 
     return check_all()
 

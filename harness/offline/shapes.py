@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harness.offline._common import Configs, _dataset, _img, _n
+from harness.offline.common import Configs, png_cell, scaled, table
 
 if TYPE_CHECKING:
     from harness.offline.render import Shape
@@ -57,20 +57,20 @@ def build_shapes_aro(rng: np.random.Generator, scale: float) -> Configs:
         "hard_text_2": [],
         "hard_text_3": [],
     }
-    for _ in range(_n(150, scale, 4)):
+    for _ in range(scaled(150, scale, 4)):
         relation, c1, s1, c2, s2, flip = _scene_spec(rng)
         forward, backward = _RELATIONS[relation]
         image = draw_scene(_two_shapes(rng, relation, c1, s1, c2, s2))
         if flip:  # describe the second shape relative to the first
             c1, s1, c2, s2, forward, backward = c2, s2, c1, s1, backward, forward
-        columns["images"].append(_img(image))
+        columns["images"].append(png_cell(image))
         columns["correct_caption"].append(f"a {c1} {s1} {forward} a {c2} {s2}")
         columns["hard_text_1"].append(f"a {c2} {s1} {forward} a {c1} {s2}")
         columns["hard_text_2"].append(f"a {c1} {s1} {backward} a {c2} {s2}")
         columns["hard_text_3"].append(f"a {c1} {s2} {forward} a {c2} {s1}")
     string = datasets.Value("string")
     features = {"images": datasets.Image(), **{k: string for k in columns if k != "images"}}
-    return {"default": {"test": _dataset(columns, features)}}
+    return {"default": {"test": table(columns, features)}}
 
 
 def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
@@ -80,7 +80,7 @@ def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
     from harness.offline.render import draw_scene
 
     columns: dict[str, list] = {"id": [], "image_0": [], "image_1": [], "caption_0": [], "caption_1": [], "tag": []}
-    for n in range(_n(50, scale, 4)):
+    for n in range(scaled(50, scale, 4)):
         relation, c1, s1, c2, s2, _ = _scene_spec(rng)
         forward = _RELATIONS[relation][0]
         if n % 2 == 0:  # swap the objects: "red circle left of blue square" / "blue square left of red circle"
@@ -94,8 +94,8 @@ def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
             captions = (f"a {c1} {s1} {forward} a {c2} {s2}", f"a {c2} {s1} {forward} a {c1} {s2}")
             tag = "Object"
         columns["id"].append(n)
-        columns["image_0"].append(_img(draw_scene(scene_0)))
-        columns["image_1"].append(_img(draw_scene(scene_1)))
+        columns["image_0"].append(png_cell(draw_scene(scene_0)))
+        columns["image_1"].append(png_cell(draw_scene(scene_1)))
         columns["caption_0"].append(captions[0])
         columns["caption_1"].append(captions[1])
         columns["tag"].append(tag)
@@ -108,7 +108,7 @@ def build_shapes_winoground(rng: np.random.Generator, scale: float) -> Configs:
         "caption_1": string,
         "tag": string,
     }
-    return {"default": {"test": _dataset(columns, features)}}
+    return {"default": {"test": table(columns, features)}}
 
 
 _LETTERS = "ABCDEF"
@@ -156,7 +156,7 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         )
     }
     colors = list(COLORS)
-    for n in range(_n(150, scale, 4)):
+    for n in range(scaled(150, scale, 4)):
         target = SHAPES[int(rng.integers(len(SHAPES)))]
         count = int(rng.integers(1, 7))
         distractors = int(rng.integers(0, 4))
@@ -178,7 +178,7 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         columns["idx"].append(n)
         columns["type"].append("2D")
         columns["task"].append("Count")
-        columns["image"].append(_img(image))
+        columns["image"].append(png_cell(image))
         columns["question"].append(question)
         columns["choices"].append(options)
         columns["answer"].append(f"({_LETTERS[options.index(str(count))]})")
@@ -212,4 +212,4 @@ def build_shapes_count(rng: np.random.Generator, scale: float) -> Configs:
         "target_size": datasets.Value("int64"),
         "bbox": datasets.Sequence(datasets.Sequence(datasets.Value("float64"))),
     }
-    return {"default": {"test": _dataset(columns, features)}}
+    return {"default": {"test": table(columns, features)}}

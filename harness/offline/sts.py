@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from harness.offline._common import Configs, _dataset, _img, _n
-from mieb_models.offline_emoji import Emoji, emojis_in
+from harness.offline.common import Configs, png_cell, scaled, table
+from mieb_assets.emoji import Emoji, emojis_in
 
 _TEMPLATES = ("a picture of {}", "an image showing {}", "this symbol means {}", "the emoji for {}")
 
@@ -18,7 +18,7 @@ def _render_pair(a: str, b: str, rng: np.random.Generator) -> tuple[dict, dict]:
     def one(text: str) -> dict:
         size = int(rng.integers(18, 23))
         offset = (int(rng.integers(-6, 7)), int(rng.integers(-10, 11)))
-        return _img(render_sentence(text, size=size, offset=offset))
+        return png_cell(render_sentence(text, size=size, offset=offset))
 
     return one(a), one(b)
 
@@ -31,7 +31,7 @@ def _sts_dataset(pairs: list[tuple[str, str, float]], rng: np.random.Generator) 
         x, y = _render_pair(a, b, rng)
         s1.append(x)
         s2.append(y)
-    return _dataset(
+    return table(
         {"sentence1": s1, "sentence2": s2, "score": [float(s) for _, _, s in pairs]},
         {"sentence1": datasets.Image(), "sentence2": datasets.Image(), "score": datasets.Value("float64")},
     )
@@ -102,7 +102,7 @@ def _graded_pairs(
 def build_emoji_sts(rng: np.random.Generator, scale: float) -> Configs:
     """English visual STS: 6 grades x 20 pairs of rendered emoji descriptions, config ``default``."""
     items = emojis_in("eval", languages=("en",))
-    pairs = _graded_pairs(items, _n(20, scale), rng)
+    pairs = _graded_pairs(items, scaled(20, scale), rng)
     return {"default": {"test": _sts_dataset(pairs, rng)}}
 
 
@@ -115,7 +115,7 @@ def build_emoji_sts_multi(rng: np.random.Generator, scale: float) -> Configs:
     configs = {}
     for pair in STS_MULTI_CONFIGS:
         lang_a, lang_b = pair.split("-")
-        graded = _graded_pairs(items, _n(8, scale), rng, lang_a, lang_b)
+        graded = _graded_pairs(items, scaled(8, scale), rng, lang_a, lang_b)
         if pair == "en-en":  # keep the same four grades as the cross-lingual configs
             graded = [p for p in graded if p[2] in (5.0, 2.0, 1.0, 0.0)]
         configs[pair] = {"test": _sts_dataset(graded, rng)}

@@ -30,7 +30,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         modality_gap,
         run_task,
     )
-    from mieb_models.offline_assets import AssetMissing
+    from mieb_assets.locations import AssetMissing
     from mieb_models.registry import why_cannot_run
 
     mieb_task = task_for_source(mieb_task, mieb_settings.dataset_source)

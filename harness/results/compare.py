@@ -314,9 +314,9 @@ def comparison_lines(comparison: Comparison, fmt: str = "table") -> list[str]:
     if fmt == "markdown":
         md = [title, "", *_markdown(header, rows), "", *_markdown(type_header, type_rows), "", verdict]
         return md
-    from harness.results.report import _fixed
+    from harness.results.report import fixed_width
 
-    return [title, *_fixed(header, rows), "", *_fixed(type_header, type_rows), "", verdict]
+    return [title, *fixed_width(header, rows), "", *fixed_width(type_header, type_rows), "", verdict]
 
 
 def _stat_cells(paired: PairedComparison | None, p_adjusted, is_significant) -> list[str]:

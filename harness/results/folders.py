@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from harness.files import read_regular_bytes
 from harness.results.store import InvalidResultFile, load_json
-from harness.results.task_result import MIEB_BLOCK
+from harness.results.task_result import MIEB_BLOCK, MODEL_META_FILE
 
 NO_REVISION_NAMES = frozenset({"", "no_revision_available", "external"})
 
@@ -77,7 +77,7 @@ def normalise_date(value: Any) -> float | None:
 
 
 def _identity(revision_folder: Path) -> tuple[str, str]:
-    meta_path = revision_folder / "model_meta.json"
+    meta_path = revision_folder / MODEL_META_FILE
     try:
         meta = json.loads(read_regular_bytes(meta_path))  # a FIFO there is refused, never opened
         if meta.get("name"):
@@ -121,8 +121,8 @@ def model_folders(root: Path) -> list[Path]:
         return [root]  # a revision folder
     if any(root.glob("*/*.json")) and not any(root.glob("*/*/*.json")):
         return sorted(p for p in root.iterdir() if p.is_dir())  # a model folder
-    return sorted(p.parent for p in root.glob("*/*/model_meta.json")) + sorted(
-        {p.parent for p in root.glob("*/*/*.json") if not (p.parent / "model_meta.json").exists()}
+    return sorted(p.parent for p in root.glob(f"*/*/{MODEL_META_FILE}")) + sorted(
+        {p.parent for p in root.glob("*/*/*.json") if not (p.parent / MODEL_META_FILE).exists()}
     )
 
 
@@ -139,7 +139,7 @@ def read_results(roots: Iterable[str | Path]) -> list[ResultFile]:
         before = len(found)
         for folder in model_folders(root):
             for path in sorted(folder.glob("*.json")):
-                if path.name == "model_meta.json":
+                if path.name == MODEL_META_FILE:
                     continue
                 result = read_result_file(path)
                 if result is not None:

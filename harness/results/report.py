@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.catalogue.queries import CATEGORY_OF_TYPE
+from harness.catalogue.queries import PAPER_CATEGORY_OF_TYPE
 from harness.results.folders import read_results
 from harness.results.leaderboard import Leaderboard, ModelRow, build_leaderboard
 
@@ -47,7 +47,7 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
         lines.append(f"{model}: Mean(TaskType) over the {len(means)} task types run = {100 * overall:.2f}")
         categories: dict[str, list[float]] = defaultdict(list)
         for task_type, scores in types.items():
-            categories[CATEGORY_OF_TYPE.get(task_type, task_type)].extend(scores)
+            categories[PAPER_CATEGORY_OF_TYPE.get(task_type, task_type)].extend(scores)
         for category, scores in sorted(categories.items()):
             lines.append(f"    {category:<28} {100 * sum(scores) / len(scores):6.2f}  ({len(scores)} tasks)")
     return lines
@@ -125,7 +125,7 @@ def leaderboard_lines(board: Leaderboard, fmt: str = "table", *, partial_means: 
         return buffer.getvalue().splitlines()
     if fmt == "markdown":
         return [*_markdown(header, rows), "", *_markdown(task_header, task_rows), *notes]
-    return [*_fixed(header, rows), "", *_fixed(task_header, task_rows), *notes]
+    return [*fixed_width(header, rows), "", *fixed_width(task_header, task_rows), *notes]
 
 
 def _shown_means(board: Leaderboard, row: ModelRow, partial_means: bool) -> dict:
@@ -163,6 +163,7 @@ def _markdown(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-def _fixed(header: list[str], rows: list[list[str]]) -> list[str]:
+def fixed_width(header: list[str], rows: list[list[str]]) -> list[str]:
+    """``header`` and ``rows`` as lines of left-aligned columns, two spaces apart."""
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=True)]
     return ["  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]

@@ -27,6 +27,7 @@ from harness.files import atomic_write_bytes, package_version
 MTEB_FORMAT_VERSION = "2.26.24"
 MIEB_BLOCK = "mieb"
 NO_REVISION = "no_revision_available"
+MODEL_META_FILE = "model_meta.json"  # the model's record beside its task results
 PHASE_KEY = "mieb_phase_seconds"
 SCORE_DIGITS = 6  # decimals a score is written with
 _SAFE = re.compile(r"[^A-Za-z0-9._+-]")
@@ -140,4 +141,4 @@ def write_result(path: Path, result: TaskResult) -> None:
 
 
 def write_model_meta(folder: Path, meta: dict[str, Any]) -> None:
-    atomic_write_bytes(folder / "model_meta.json", json.dumps(_round(meta), indent=2, allow_nan=False).encode())
+    atomic_write_bytes(folder / MODEL_META_FILE, json.dumps(_round(meta), indent=2, allow_nan=False).encode())

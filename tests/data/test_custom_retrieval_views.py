@@ -7,8 +7,9 @@ import pytest
 from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.sources import task_for_source
+from harness.data.views import TaskViews
 from harness.evaluators.retrieval.metrics import retrieval
-from harness.pipelines import PIPELINES
+from harness.pipelines import score_split
 from tests.support.layouts import captions_split, cvbench_split, snapshot, source_codes, text_code, vidore_configs
 
 # --- ViDoRe ---------------------------------------------------------------------------------------
@@ -16,13 +17,13 @@ from tests.support.layouts import captions_split, cvbench_split, snapshot, sourc
 
 def test_vidore_int_ids_get_split_prefixes(tmp_path):
     task = task_for_source(get_task("VidoreDocVQARetrieval"), "mteb2")  # the BEIR release
-    assert (task.loader, task.category) == ("vidore", "t2i")
+    assert (task.layout, task.category) == ("vidore", "t2i")
     configs = vidore_configs(
         queries=[(3, "what is the total?"), (7, "who signed?"), (9, "never judged")],
         pages=[(10, 110), (11, 111), (12, 112)],
         qrels=[(3, 11, 1), (7, 10, 1), (7, 12, 0)],
     )
-    data = views.retrieval(snapshot(tmp_path, task.dataset.path, configs), task, "test", "default")
+    data = views.read_view(snapshot(tmp_path, task.dataset.path, configs), task, "test", "default")
     assert data.queries.ids == ["query-test-3", "query-test-7"]
     assert data.queries.texts == ["what is the total?", "who signed?"]
     assert data.queries.images is None
@@ -43,8 +44,8 @@ def test_pipeline_vidore_ndcg_at_5(tmp_path, engine):
     configs = vidore_configs(
         queries=[(i, t) for i, t in enumerate(texts)], pages=pages, qrels=[(i, 20 + i, 1) for i in range(3)]
     )
-    scores = PIPELINES[task.family](
-        task, "test", "default", snapshot(tmp_path, task.dataset.path, configs), engine
+    scores = score_split(
+        task, "test", "default", TaskViews(snapshot(tmp_path, task.dataset.path, configs), task), engine
     ).metrics
     assert task.main_score == "ndcg_at_5"
     assert scores["ndcg_at_5"] == 1.0
@@ -73,7 +74,7 @@ def test_captions_become_one_query_per_caption(tmp_path, name, subset, raw_struc
         assert "bytes" in features["image"] and "path" in features["image"]
         assert {"captions_tokenized", "captions_tokenized_lowercase", "image_locale"} <= set(features)
     source = snapshot(tmp_path, task.dataset.path, {"default": splits})
-    data = views.retrieval(source, task, "test", subset)
+    data = views.read_view(source, task, "test", subset)
 
     query_ids = ["query-img-a-0", "query-img-a-1", "query-img-b-0", "query-img-c-0", "query-img-c-1", "query-img-c-2"]
     assert data.queries.ids == query_ids
@@ -85,7 +86,7 @@ def test_captions_become_one_query_per_caption(tmp_path, name, subset, raw_struc
     assert data.qrels == {q: {"corpus-" + q.rsplit("-", 1)[0].removeprefix("query-"): 1} for q in query_ids}
     assert data.candidates is None
 
-    english = views.retrieval(source, task, "test", "en")
+    english = views.read_view(source, task, "test", "en")
     assert (english.queries.ids, english.corpus.ids) == (["query-img-en-0"], ["corpus-img-en"])
 
 
@@ -95,7 +96,7 @@ def test_pipeline_xm3600_per_language_ndcg(tmp_path, engine):
     captions = [["ein Hund", "ein Welpe"], ["eine Katze", "ein Kätzchen"], ["ein Haus", "ein Dach"]]
     rows = [(f"i{k}", [(text_code(a), 4), (text_code(b), 4)], [a, b]) for k, (a, b) in enumerate(captions)]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"de": captions_split(rows, raw_struct=True)}})
-    scores = PIPELINES[task.family](task, "test", "de", source, engine).metrics
+    scores = score_split(task, "test", "de", TaskViews(source, task), engine).metrics
     assert scores["ndcg_at_10"] == 1.0
 
 
@@ -112,9 +113,9 @@ CVBENCH_ROWS = [
 
 def test_cvbench_filters_the_task_and_deduplicates_choices(tmp_path):
     task = get_task("CVBenchCount")
-    assert (task.loader, task.category, task.restrict_to_qrels) == ("cvbench", "it2t", True)
+    assert (task.layout, task.category, task.restrict_to_qrels) == ("cvbench", "it2t", True)
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": cvbench_split(CVBENCH_ROWS)}})
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
 
     # Query ids count the rows left after filtering on ``task``.
     assert data.queries.ids == ["query-test-0", "query-test-1", "query-test-2"]
@@ -133,7 +134,7 @@ def test_cvbench_filters_the_task_and_deduplicates_choices(tmp_path):
     assert data.candidates == {q: list(rel) for q, rel in data.qrels.items()}
 
     depth = get_task("CVBenchDepth")
-    data = views.retrieval(source, depth, "test", "default")
+    data = views.read_view(source, depth, "test", "default")
     assert data.queries.ids == ["query-test-0"]
     assert source_codes(data.queries.images) == [81]
     assert (data.corpus.ids, data.corpus.texts) == (["corpus-test-0", "corpus-test-1"], ["lamp", "sofa"])
@@ -144,7 +145,7 @@ def test_cvbench_duplicate_choice_that_is_not_the_answer(tmp_path):
     task = get_task("CVBenchRelation")
     rows = [("Relation", "Where is the cup?", ["left", "right", "left"], "(B)", 90)]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": cvbench_split(rows)}})
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.corpus.texts == ["left", "right"]
     assert data.qrels == {"query-test-0": {"corpus-test-0": 0, "corpus-test-1": 1}}
     assert data.candidates == {"query-test-0": ["corpus-test-0", "corpus-test-1"]}
@@ -168,10 +169,10 @@ def test_pipeline_cvbench_accuracy_needs_the_own_choices(tmp_path, engine):
         ("Count", "How many dogs?", ["5", "8"], "(B)", image("8", "4")),
     ]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": cvbench_split(rows)}})
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == 1.0
 
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     query_emb = engine.fused(data.queries.texts, data.queries.images)
     corpus_emb = engine.texts(data.corpus.texts)
     assert retrieval(query_emb, corpus_emb, data.queries.ids, data.corpus.ids, data.qrels)["accuracy"] == 0.0

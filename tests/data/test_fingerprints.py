@@ -188,3 +188,24 @@ def test_fingerprints_agree_with_mteb_1_39_7_statistics():
     xm = stats(f"{base}/Any2AnyMultilingualRetrieval/XM3600T2IRetrieval.json")["test"]["hf_subset_descriptive_stats"]
     recorded = fingerprint(get_task("XM3600T2IRetrieval"))["splits"]["test"]
     assert {s: c["num_queries"] for s, c in recorded.items()} == {s: xm[s]["num_queries"] for s in recorded}
+
+
+def test_a_split_is_read_once_for_the_content_check_and_the_evaluation(tmp_path, monkeypatch, engine):
+    """run_task reads each split's view once: the content check counts it, the pipeline then gets it."""
+    from harness import runner
+    from harness.data import views
+
+    _cifar10(tmp_path / "data")
+    reads, seen = [], []
+    reader = views.READERS["labeled"]
+    monkeypatch.setitem(views.READERS, "labeled", lambda *args: reads.append(args[2:]) or reader(*args))
+
+    def pipeline(task, split, subset, task_views, engine):
+        seen.append(task_views.get(split))
+        return {"accuracy": 0.5}
+
+    monkeypatch.setattr(runner, "score_split", pipeline)
+    outcome = runner.run_task(get_task("CIFAR10ZeroShot"), engine, _checked(tmp_path / "data"), tmp_path / "results")
+    assert outcome.content_check.startswith("verified")
+    assert reads == [("test", "default")]
+    assert len(seen) == 1 and len(seen[0].labels) == 10_000

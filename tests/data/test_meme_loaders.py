@@ -56,7 +56,7 @@ def test_hateful_memes_copy_with_the_reference_statistics_is_accepted(hateful_me
     source = hateful_memes
     task = get_task(name)
     assert verify_content(task, source).status == "verified"
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert len(data.corpus.ids) == 10_000 and len(set(data.corpus.ids)) == 10_000
     # every query's own row is in the corpus, same-text rows (hard negatives) included
     assert all(doc in set(data.corpus.ids) for docs in data.qrels.values() for doc in docs)
@@ -64,7 +64,7 @@ def test_hateful_memes_copy_with_the_reference_statistics_is_accepted(hateful_me
 
 def test_hateful_memes_text_deduplication_is_what_the_fingerprint_refuses(hateful_memes):
     source = hateful_memes
-    later = replace(get_task("HatefulMemesI2TRetrieval"), loader="hateful_memes_dedup")
+    later = replace(get_task("HatefulMemesI2TRetrieval"), layout="hateful_memes_dedup")
     with pytest.raises(DatasetContentMismatch, match="has 8,045 test corpus documents, the reference scored 10,000"):
         verify_content(later, source)
 
@@ -77,14 +77,14 @@ def test_hateful_memes_readings_on_a_hand_made_copy(tmp_path):
         "test": hateful_memes_split([1, 2], ["a", "b"], [11, 12]),
     }
     source = snapshot(tmp_path, task.dataset.path, {"default": configs})
-    published = views.retrieval(source, task, "test", "default")
+    published = views.read_view(source, task, "test", "default")
     # the pre-release loader: every row, in the dataset's split order
     assert published.corpus.ids == ["corpus-4", "corpus-3", "corpus-1", "corpus-2"]
     assert source_codes(published.corpus.images) == [14, 13, 11, 12]
     assert published.queries.texts == ["a", "b"] and published.qrels["query-1"] == {"corpus-1": 1}
     mteb2 = task_for_source(task, "mteb2")
-    assert mteb2.loader == "hateful_memes_dedup"
-    later = views.retrieval(source, replace(mteb2, dataset=task.dataset), "test", "default")
+    assert mteb2.layout == "hateful_memes_dedup"
+    later = views.read_view(source, replace(mteb2, dataset=task.dataset), "test", "default")
     # test + validation + train, the first row of each text: corpus-3 ("a" again) is dropped
     assert later.corpus.ids == ["corpus-1", "corpus-2", "corpus-4"]
     assert source_codes(later.corpus.images) == [11, 12, 14]
@@ -107,7 +107,7 @@ def test_memotion_copy_with_the_reference_statistics_is_accepted(memotion, name)
     source = memotion
     task = get_task(name)
     assert verify_content(task, source).status == "verified"
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     test_start = MEMOTION_SPLITS["train"] + MEMOTION_SPLITS["validation"]
     assert {row - test_start for row in MEMOTION_DROPPED_CORPUS_ROWS if row >= test_start} == MEMOTION_DROPPED_TEST_ROWS
     assert "query-test-489" not in data.qrels and data.qrels["query-test-490"] == {"corpus-test-490": 1}
@@ -121,10 +121,10 @@ def test_memotion_prerelease_rows_and_the_later_filter_agree_only_when_the_missi
     readings apart; they select the same rows exactly when the missing texts sit at the fixed rows."""
     task = get_task("MemotionI2TRetrieval")
     later = replace(task_for_source(task, "mteb2"), dataset=task.dataset)
-    published, filtered = (views.retrieval(memotion, t, "test", "default") for t in (task, later))
+    published, filtered = (views.read_view(memotion, t, "test", "default") for t in (task, later))
     assert published.corpus.texts == filtered.corpus.texts and len(filtered.corpus.ids) == 6988
     elsewhere = _memotion_from_statistics(tmp_path / "elsewhere", {4578, 6781, 6784, 100})
-    published, filtered = (views.retrieval(elsewhere, t, "test", "default") for t in (task, later))
+    published, filtered = (views.read_view(elsewhere, t, "test", "default") for t in (task, later))
     assert len(published.corpus.ids) == len(filtered.corpus.ids) == 6988
     assert published.corpus.texts != filtered.corpus.texts  # the pre-release keeps row 100 as "" instead
     assert "" in published.corpus.texts and None not in published.corpus.texts

@@ -33,7 +33,7 @@ def test_beir_v1_reads_query_qrels_and_the_corpus_split_with_row_modalities_and_
             "default": {"test": qrels_table([("x", "d0", 1)])},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.queries.ids == ["q0", "q1"] and data.queries.images is None  # q2 has no qrels
     assert data.corpus.texts == ["tower", "bridge"]  # no title prefix in 1.x
     assert source_codes(data.corpus.images) == [11, 12]
@@ -50,7 +50,7 @@ def test_roxford_published_source_scores_each_query_against_its_own_candidates(t
         task.dataset.path,
         {"corpus": {"corpus": corpus}, "query": {"test": queries}, "qrels": {"test": qrels}},
     )
-    assert views.retrieval(source, task, "test", "default").candidates == {"q": ["c", "a"]}
+    assert views.read_view(source, task, "test", "default").candidates == {"q": ["c", "a"]}
 
 
 def test_vidore_table_deduplicates_pages_on_filename(tmp_path):
@@ -60,7 +60,7 @@ def test_vidore_table_deduplicates_pages_on_filename(tmp_path):
         features=datasets.Features({"query": STRING, "image": datasets.Image(), "image_filename": STRING}),
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": table}})
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.corpus.ids == ["corpus-test-0", "corpus-test-1"]
     assert source_codes(data.corpus.images) == [1, 2]
     assert data.qrels == {
@@ -76,7 +76,7 @@ def test_mteb2_source_swaps_the_copy_and_never_asserts_published_scores():
     assert variant.drop_train_rows == (3854,) and published.drop_train_rows == ()
     assert variant.reference_version == "2.26.24" and variant.source_differs
     vidore = task_for_source(get_task("VidoreDocVQARetrieval"), "mteb2")
-    assert (vidore.dataset.path, vidore.loader) == ("mteb/docvqa_test_subsampled_beir", "vidore")
+    assert (vidore.dataset.path, vidore.layout) == ("mteb/docvqa_test_subsampled_beir", "vidore")
     result = TaskResult(
         variant.name, variant.dataset.revision, {"test": [{"hf_subset": "default", "main_score": 0.1}]}, 1.0
     )

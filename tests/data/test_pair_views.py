@@ -8,7 +8,8 @@ import pytest
 
 from harness.catalogue.queries import get_task
 from harness.data import views
-from harness.pipelines import PIPELINES
+from harness.data.views import TaskViews
+from harness.pipelines import score_split
 from tests.support.layouts import imagecode_configs, pair_rows, snapshot, source_codes, sts_split, text_code
 
 # --- VisualSTS ------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ def test_pipeline_sts_cosine_spearman(tmp_path, engine):
         second = a if k == 8 else b if k == 0 else [(a, k), (b, 8 - k)]
         pairs.append((a, second, 5.0 * k / 8))
     source = snapshot(tmp_path, task.dataset.path, {"es-en": {"test": sts_split(pairs)}})
-    scores = PIPELINES[task.family](task, "test", "es-en", source, engine).metrics
+    scores = score_split(task, "test", "es-en", TaskViews(source, task), engine).metrics
     assert task.main_score == "cosine_spearman"
     assert scores["cosine_spearman"] == pytest.approx(1.0)
 
@@ -165,7 +166,7 @@ def _imagecode_layout(texts: list[str], correct_codes: list[int] | None = None):
 
 def test_imagecode_rows_correct_first_then_first_nine_wrong_in_qrels_order(tmp_path):
     task = get_task("ImageCoDe")
-    assert task.loader == "imagecode_pairs" and len(task.image_columns) == 10
+    assert task.layout == "imagecode_pairs" and len(task.image_columns) == 10
     configs, codes = _imagecode_layout(["the man blinks", "the car has just left"])
     samples = views.imagecode_samples(snapshot(tmp_path, task.dataset.path, configs), task, "test", "default")
     wrong_q0 = ["f05", "f02", "f07", "f09", "f00", "f03", "f04", "f06", "f08"]
@@ -184,7 +185,7 @@ def test_pipeline_aro_text_acc(tmp_path, engine):
     captions.append(["a man rides a horse", "a horse rides a man", "man a rides horse a", "rides a man a horse", "x y"])
     codes = [text_code(row[0]) for row in captions]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": _aro_rows(captions, codes)}})
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert (scores["text_acc"], scores["image_acc"]) == (1.0, 0.0)
 
 
@@ -196,7 +197,7 @@ def test_pipeline_winoground_group_accuracy(tmp_path, engine):
         {"caption_0": c0, "caption_1": c1},
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": rows}})
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == scores["text_acc"] == scores["image_acc"] == 1.0
 
 
@@ -207,14 +208,16 @@ def test_pipeline_sugarcrepe_text_acc_from_train_split(tmp_path, engine):
         {"images": [text_code(t) for t in positives]}, {"caption": positives, "negative_caption": negatives}
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"train": rows}})
-    assert PIPELINES[task.family](task, "test", "default", source, engine).metrics["text_acc"] == 1.0
+    assert score_split(task, "test", "default", TaskViews(source, task), engine).metrics["text_acc"] == 1.0
 
 
 def test_pipeline_imagecode_image_acc(tmp_path, engine):
     task = get_task("ImageCoDe")
     texts = ["the man blinks", "the car has just left"]
     configs, _ = _imagecode_layout(texts, [text_code(t) for t in texts])
-    scored = PIPELINES[task.family](task, "test", "default", snapshot(tmp_path, task.dataset.path, configs), engine)
+    scored = score_split(
+        task, "test", "default", TaskViews(snapshot(tmp_path, task.dataset.path, configs), task), engine
+    )
     scores = scored.metrics
     assert task.main_score == "image_acc"
     assert (scores["image_acc"], scores["text_acc"]) == (1.0, 0.0)

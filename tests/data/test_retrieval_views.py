@@ -1,7 +1,7 @@
 """The generic BEIR retrieval loader on local snapshots of real tasks' datasets.
 
 Each test writes the configs, splits and columns the task's pinned dataset has on the hub and
-checks what ``harness.data.views.retrieval`` returns: ids, texts, which side carries images, row
+checks what ``harness.data.views.read_view`` returns: ids, texts, which side carries images, row
 alignment, the qrels and the candidate lists of the multiple-choice tasks.
 """
 
@@ -13,7 +13,8 @@ import pytest
 from harness.catalogue.queries import get_task
 from harness.data import views
 from harness.data.sources import task_for_source
-from harness.pipelines import PIPELINES
+from harness.data.views import TaskViews
+from harness.pipelines import score_split
 from tests.support.layouts import beir_side, qrels_table, snapshot, source_codes, text_code
 
 
@@ -46,7 +47,7 @@ EXPECTED_QRELS = {"q0": {"d2": 1}, "q2": {"d1": 0}, "q3": {"d0": 1, "d3": 2}}
 def test_category_decides_the_columns_read(tmp_path, name, unused):
     task = mteb2_task(name)
     category, q_text, q_image, d_text, d_image = CATEGORY_TASKS[name]
-    assert (task.category, task.loader, task.restrict_to_qrels) == (category, "beir", False)
+    assert (task.category, task.layout, task.restrict_to_qrels) == (category, "beir", False)
 
     def side(ids, texts, codes, has_text, has_image):
         # A modality the category does not name is None-filled (M-BEIR) or, harder, filled with data.
@@ -62,7 +63,7 @@ def test_category_decides_the_columns_read(tmp_path, name, unused):
             "default": {"test": qrels_table(QRELS, extra=True)},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
 
     kept = [0, 2, 3]
     assert data.queries.ids == ["q0", "q2", "q3"]
@@ -89,7 +90,7 @@ def test_singular_query_config_qrels_config_int_ids_and_single_splits(tmp_path):
             "qrels": {"test": qrels_table([(1, 8, 1), (3, 7, 1)], id_type="int64")},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.queries.ids == ["1", "3"]
     assert data.queries.texts == ["one", "three"]
     assert data.corpus.ids == ["7", "8"]
@@ -115,7 +116,7 @@ def test_query_and_default_configs_win_over_queries_and_qrels(tmp_path):
             "default": {"test": qrels_table([("new", "d1", 1)])},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert (data.queries.ids, data.queries.texts) == (["new"], ["from query"])
     assert data.corpus.ids == ["d0", "d1"]
     assert source_codes(data.corpus.images) == [21, 22]
@@ -137,7 +138,7 @@ def test_corpus_title_is_prepended_to_the_text_and_query_title_is_not(tmp_path):
         task.dataset.path,
         {"corpus": {"test": corpus}, "queries": {"test": queries}, "default": {"test": qrels_table([("q0", "d0", 1)])}},
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.corpus.texts == ["Eiffel tower at night", "a bridge", "a river"]
     assert source_codes(data.corpus.images) == [31, 32, 33]
     assert data.queries.texts == ["which tower?"]
@@ -156,7 +157,7 @@ def test_roxford_candidates_are_each_querys_qrels_in_order(tmp_path):
             "default": {"test": qrels_table(qrels)},
         },
     )
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     assert data.queries.ids == ["q0", "q2"]  # q1 has no qrels; q2's all-0 qrels keep it
     assert source_codes(data.queries.images) == [50, 52]
     assert data.candidates == {"q0": ["d3", "d0", "d4"], "q2": ["d1", "d2"]}
@@ -185,7 +186,7 @@ def test_blink_multiple_choice_candidates(tmp_path, name):
     task = mteb2_task(name)
     image_choices = task.category == "it2i"
     assert task.category in ("it2t", "it2i") and task.restrict_to_qrels
-    data = views.retrieval(_blink_snapshot(tmp_path, task, image_choices=image_choices), task, "test", "default")
+    data = views.read_view(_blink_snapshot(tmp_path, task, image_choices=image_choices), task, "test", "default")
     assert data.queries.ids == ["q0", "q1"]
     assert data.queries.texts == ["which side?", "where is it?"]  # fused queries: text and image
     assert source_codes(data.queries.images) == [70, 71]
@@ -217,7 +218,7 @@ def test_pipeline_t2i_counts_all_zero_queries_and_drops_unjudged_ones(tmp_path, 
             "default": {"test": qrels_table([("q0", "d0", 1), ("q1", "d1", 1), ("q2", "d2", 1), ("q3", "d3", 0)])},
         },
     )
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["ndcg_at_10"] == 0.75
     assert scores["hit_rate_at_1"] == 0.75
 
@@ -241,7 +242,7 @@ def test_pipeline_skip_first_result_drops_the_query_image(tmp_path, engine):
             "default": {"test": qrels_table([("qa", "partner-a", 1), ("qb", "partner-b", 1)])},
         },
     )
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["hit_rate_at_1"] == 1.0
 
 
@@ -259,14 +260,14 @@ def test_pipeline_blink_right_choice_wins_among_own_candidates(tmp_path, engine,
     )
     stripes = [[(choice_codes[4], 6), (choice_codes[1], 2)], [(choice_codes[0], 6), (choice_codes[3], 2)]]
     source = _blink_snapshot(tmp_path, task, image_choices=image_choices, query_stripes=stripes)
-    scores = PIPELINES[task.family](task, "test", "default", source, engine).metrics
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == 1.0
     assert scores[task.main_score] == 1.0
 
     # The same embeddings without the restriction: the foreign choice wins every query.
     from harness.evaluators.retrieval.metrics import retrieval
 
-    data = views.retrieval(source, task, "test", "default")
+    data = views.read_view(source, task, "test", "default")
     query_emb = engine.fused(data.queries.texts, data.queries.images)
     corpus_emb = engine.images(data.corpus.images) if image_choices else engine.texts(data.corpus.texts)
     unrestricted = retrieval(query_emb, corpus_emb, data.queries.ids, data.corpus.ids, data.qrels)

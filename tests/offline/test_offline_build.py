@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mieb_models.offline_assets import check_all
+from mieb_assets.locations import check_all
 
 _MISSING = check_all()
 if _MISSING:
@@ -21,7 +21,7 @@ import datasets  # noqa: E402
 
 from harness.offline import BUILDER_VERSION, ORG, build_offline_datasets  # noqa: E402
 from harness.offline.build import BUILDERS, STAMP  # noqa: E402
-from mieb_models.offline_emoji import emojis_in, split_of  # noqa: E402
+from mieb_assets.emoji import emojis_in, split_of  # noqa: E402
 
 SCALE = 0.1
 
@@ -226,7 +226,7 @@ def test_tasks_point_at_built_datasets(built):
         assert task.dataset.revision == BUILDER_VERSION
         folder = built / task.dataset.path
         assert folder.is_dir(), task.name
-        if task.loader == "xm3600":
+        if task.layout == "xm3600":
             assert set(task.subsets) == set(datasets.get_dataset_split_names(str(folder)))
         elif task.is_multilingual:
             assert set(task.subsets) == set(datasets.get_dataset_config_names(str(folder)))

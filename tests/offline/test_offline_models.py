@@ -19,7 +19,7 @@ def _require(*modules: str) -> None:
 
 
 def _require_emojis() -> None:
-    from mieb_models.offline_assets import AssetMissing, npm_package_dir
+    from mieb_assets.locations import AssetMissing, npm_package_dir
 
     try:
         npm_package_dir("emoji-datasource-google")
@@ -43,7 +43,7 @@ def held_out(clip):
     import torch
 
     _require_emojis()
-    from mieb_models.offline_emoji import emoji_image, emojis_in
+    from mieb_assets.emoji import emoji_image, emojis_in
 
     seen, items = set(), []
     for emoji in emojis_in("eval"):
@@ -126,7 +126,7 @@ def test_held_out_emoji_retrieval_beats_chance(clip, held_out):
 
 
 def test_zero_shot_emoji_categories_beats_chance(clip, held_out):
-    from mieb_models.offline_emoji import category_key
+    from mieb_assets.emoji import category_key
 
     items, images = held_out
     categories = sorted({e.category for e in items})

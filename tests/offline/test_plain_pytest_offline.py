@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mieb_models.offline_assets import check_all, mieb_home
+from mieb_assets.locations import check_all, mieb_home
 
 NPM_DIR = mieb_home() / "npm"  # read before pytester points HOME elsewhere
 

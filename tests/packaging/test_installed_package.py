@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from mieb_models.offline_assets import check_all, mieb_home
+from mieb_assets.locations import check_all, mieb_home
 
 ROOT = Path(__file__).resolve().parents[2]
 NPM_DIR = mieb_home() / "npm"

@@ -34,7 +34,7 @@ def _rows(cell: Mapping[str, Any]) -> int:
 def scaled(task: TaskSpec, recorded: Mapping[str, Any]) -> dict[str, Any]:
     """The fingerprint as is when small (or its layout needs real positions), else the same shape smaller."""
     total = sum(_rows(cell) for subsets in recorded["splits"].values() for cell in subsets.values())
-    if total <= EXACT_UP_TO or task.loader in ALWAYS_EXACT:
+    if total <= EXACT_UP_TO or task.layout in ALWAYS_EXACT:
         return dict(recorded)
     splits = {
         split: {subset: _scaled_cell(task, recorded["kind"], cell) for subset, cell in subsets.items()}
@@ -48,7 +48,7 @@ def _scaled_cell(task: TaskSpec, kind: str, cell: Mapping[str, Any]) -> dict[str
     if kind == "labeled":
         labels = {label: min(n, PER_LABEL) for label, n in cell["labels"].items()}
         # multilabel rows hold several labels: as many rows as the most frequent label needs
-        rows = max(labels.values()) if task.loader == "multilabel" else sum(labels.values())
+        rows = max(labels.values()) if task.layout == "multilabel" else sum(labels.values())
         out.update(labels=labels, num_samples=rows)
         return out
     for name in ("num_queries", "num_documents", "unique_relevant_docs", "num_samples"):
@@ -95,7 +95,7 @@ def _labeled(task: TaskSpec, cells: Mapping[str, Mapping[str, Any]]) -> dict[str
     for split, cell in cells.items():
         labels = [_label_value(k) for k, n in cell["labels"].items() for _ in range(n)]
         numeric = all(isinstance(v, int) for v in labels)
-        if task.loader == "multilabel":  # each row a list; label occurrences spread over the rows
+        if task.layout == "multilabel":  # each row a list; label occurrences spread over the rows
             rows: list[list[Any]] = [[] for _ in range(cell["num_samples"])]
             position = 0
             for label, n in cell["labels"].items():
@@ -349,7 +349,7 @@ def _one_to_one(task: TaskSpec, cells: Mapping[str, Mapping[str, Any]]) -> dict[
     out = {}
     for name, cell in cells.items():
         n = cell["num_queries"]
-        if task.loader == "scimmir":
+        if task.layout == "scimmir":
             out[name] = _table(
                 {"image": _image(n), "text": [f"figure {i}" for i in range(n)]},
                 {"image": datasets.Image(), "text": string},
@@ -367,7 +367,7 @@ def matching_snapshot(root: Path, task: TaskSpec, recorded: Mapping[str, Any]) -
     splits = recorded["splits"]
     by_split = {split: subsets["default"] for split, subsets in splits.items() if "default" in subsets}
     by_subset = {subset: cell for subsets in splits.values() for subset, cell in subsets.items()}
-    if task.loader == "sts":
+    if task.layout == "sts":
         swapped: dict[str, dict[str, Any]] = {}
         for split, subsets in splits.items():
             for subset, cell in subsets.items():
@@ -375,9 +375,9 @@ def matching_snapshot(root: Path, task: TaskSpec, recorded: Mapping[str, Any]) -
         configs = _sts(task, swapped)
     elif recorded["kind"] == "labeled":
         configs = _labeled(task, by_split)
-    elif task.loader in ("xm3600", "wit"):
+    elif task.layout in ("xm3600", "wit"):
         configs = _captions(task, by_subset)
-    elif task.loader == "xflickrco":
+    elif task.layout == "xflickrco":
         configs = _one_to_one(task, by_subset)
     else:
         writer = {
@@ -389,6 +389,6 @@ def matching_snapshot(root: Path, task: TaskSpec, recorded: Mapping[str, Any]) -
             "hateful_memes": _hateful_memes,
             "memotion": _memotion,
             "scimmir": _one_to_one,
-        }[task.loader]
+        }[task.layout]
         configs = writer(task, by_split)
     write_snapshot(Path(root, *task.dataset.path.split("/")), configs)

@@ -82,7 +82,8 @@ from harness.evaluators.retrieval.trec_order import (
     _rows_needing_sort,
     _trec_order,
 )
-from harness.results.outcomes import ItemOutcomes
+from mieb_records.outcomes import ItemOutcomes
+from mieb_records.tasks import DEFAULT_K_VALUES
 
 __all__ = [
     "DEFAULT_K_VALUES",
@@ -93,7 +94,6 @@ __all__ = [
     "retrieval_scored",
 ]
 
-DEFAULT_K_VALUES = (1, 3, 5, 10, 20, 100, 1000)
 _CONFIDENCES = ("max", "std", "diff1")
 _ROW_BLOCK = 4096  # queries per block in the metric math (bounds float64 temporaries)
 

@@ -42,7 +42,7 @@ from harness.data.fingerprints import fingerprint  # noqa: E402
 from harness.data.hub import DataSource  # noqa: E402
 from harness.data.sources import reference_pins_revision  # noqa: E402
 
-# The pre-release MIEB loaders behind published scores, by loader name: (commit, file, function);
+# The pre-release MIEB loaders behind published scores, by layout name: (commit, file, function);
 # ``{name}`` in the file is the task's name (one file per task).
 PRERELEASE_COMMIT = "088d1540ecae1afe032f4cff996cff2b0435a2a5"
 PRERELEASE = {
@@ -92,7 +92,7 @@ def git_show(mteb_git: str, commit: str, file: str) -> str:
 
 
 def prerelease_source(task: TaskSpec, mteb_git: str | None) -> dict | None:
-    commit, file, function = PRERELEASE[task.loader]
+    commit, file, function = PRERELEASE[task.layout]
     file = file.format(name=task.name)
     if not mteb_git:
         return None
@@ -153,9 +153,10 @@ def compare_task(task: TaskSpec, ours: dict | str, record: dict) -> tuple[str, s
 
 def compare_counts(task: TaskSpec, source: DataSource, record: dict, version: str) -> str:
     """Whether mieb's content-fingerprint counts of the snapshot equal the reference's own statistics of it."""
-    from harness.data.fingerprints import family_kind, observe, reference_fields
+    from harness.data.fingerprints import observe, reference_fields
+    from harness.data.views import read_view
 
-    kind = family_kind(task)
+    kind = task.facts.fingerprint
     differences = []
     for cell, stats in (record.get("stats") or {}).items():
         if "error" in stats:  # the reference's statistics code itself fails on this task
@@ -163,7 +164,7 @@ def compare_counts(task: TaskSpec, source: DataSource, record: dict, version: st
         expected = reference_fields(kind, stats, version)
         split, subset = cell.split("/")
         try:
-            found = observe(kind, source, task, split, subset)
+            found = observe(kind, task, read_view(source, task, split, subset))
         except Exception as err:  # reported per task
             return f"error: mieb counts of {cell}: {type(err).__name__}: {err}"
         differences += [f"{cell} {k}: mieb {found[k]!r}, reference {v!r}" for k, v in expected.items() if found[k] != v]
@@ -231,7 +232,7 @@ def main() -> int:
             entry["label_files"] = {
                 task.label_names_file: git_show(args.mteb_git, commit, f"{folder}/{task.label_names_file}")
             }
-        if task.loader in PRERELEASE:
+        if task.layout in PRERELEASE:
             entry["prerelease"] = prerelease_source(task, args.mteb_git)
             if entry["prerelease"] is None:
                 rows[task.name] = {

@@ -42,17 +42,17 @@ def task_inputs(task: TaskSpec, source: DataSource) -> dict[str, Any]:
         for subset in task.subsets:
             key = f"{split}/{subset}"
             if task.family in ("zeroshot", "linear_probe", "clustering"):
-                data = views.labeled_images(source, task, split)
+                data = views.read_view(source, task, split)
                 entry = {"images": _codes(data.images), "labels": _labels(data.labels)}
                 if task.family == "zeroshot":
                     names = data.class_names or []
                     entry["prompts"] = task.prompts(names) if task.prompts else list(names)
                 out[key] = entry
                 if task.family == "linear_probe":
-                    train = views.labeled_images(source, task, task.train_split)
+                    train = views.read_view(source, task, task.train_split)
                     out[f"train/{subset}"] = {"images": _codes(train.images), "labels": _labels(train.labels)}
             elif task.family in ("retrieval", "document", "vision_qa"):
-                data = views.retrieval(source, task, split, subset)
+                data = views.read_view(source, task, split, subset)
                 candidates = None
                 if data.candidates is not None:
                     candidates = {q: sorted(c) for q, c in data.candidates.items()}
@@ -70,8 +70,7 @@ def task_inputs(task: TaskSpec, source: DataSource) -> dict[str, Any]:
                     "scores": [float(s) for s in pairs.scores],
                 }
             elif task.family == "compositionality":
-                loader = views.imagecode_samples if task.loader == "imagecode_pairs" else views.pair_samples
-                samples = loader(source, task, split, subset)
+                samples = views.read_view(source, task, split, subset)
                 out[key] = {"images": [_codes(s) for s in samples.images], "texts": samples.texts}
             else:
                 raise ValueError(f"{task.name}: unknown family {task.family}")

@@ -73,7 +73,7 @@ def labeled(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
     for s, split in enumerate(splits):
         n = 7 + s
         images = [codes.image() for _ in range(n)]
-        if task.loader == "multilabel":
+        if task.layout == "multilabel":
             labels = [[i % 3, (i + 1) % 3] if i % 2 else [i % 3] for i in range(n)]
             label_feature: Any = datasets.Sequence(datasets.ClassLabel(names=names))
         else:
@@ -185,7 +185,7 @@ def scimmir(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
 def captions(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
     """XM3600 / WIT: one split per language; XM3600's image is a raw bytes struct."""
     out = {}
-    xm = task.loader == "xm3600"
+    xm = task.layout == "xm3600"
     for lang in task.subsets:
         n = 3
         columns: dict[str, list] = {
@@ -351,7 +351,7 @@ def imagecode(task: TaskSpec, codes: Codes) -> dict[str, dict[str, Any]]:
 
 
 BUILDERS: dict[str, Callable[[TaskSpec, Codes], dict[str, dict[str, Any]]]] = {
-    "default": labeled,
+    "labeled": labeled,
     "multilabel": labeled,
     "beir": beir_v1,
     "hateful_memes": hateful_memes,
@@ -396,10 +396,10 @@ def legacy_metadata(folder: Path) -> None:
 def write_task_snapshot(root: Path, task: TaskSpec, written: set[str]) -> str:
     """Write the task's dataset under ``root/<path>`` (once per path); return the layout name used."""
     if task.dataset.path in written:
-        return task.loader
-    configs = BUILDERS[task.loader](task, Codes())
+        return task.layout
+    configs = BUILDERS[task.layout](task, Codes())
     folder = Path(root, *task.dataset.path.split("/"))
     write_snapshot(folder, configs)
     legacy_metadata(folder)
     written.add(task.dataset.path)
-    return task.loader
+    return task.layout

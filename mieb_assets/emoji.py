@@ -15,9 +15,8 @@ import io
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-from mieb_models.offline_assets import npm_package_dir
+from mieb_assets.locations import npm_package_dir
 
 IMAGE_SIZE = 64
 # emojibase-data locales used for multilingual tasks (CLDR labels cover every emoji in these).
@@ -110,7 +109,3 @@ def png_bytes(image) -> bytes:
 def category_key(category: str) -> str:
     """ "Smileys & Emotion" -> "smileys and emotion" (a class name that reads well in a prompt)."""
     return category.lower().replace("&", "and")
-
-
-def image_path_exists(emoji: Emoji) -> bool:
-    return Path(emoji.image_path).is_file()
