@@ -46,6 +46,7 @@ def evaluate(
     languages: Sequence[str] | None = None,
     subsets: Sequence[str] | None = None,
     verify_data: bool | None = None,
+    predictions: bool = True,
     raise_error: bool = True,
 ) -> list[TaskResult]:
     """Run ``tasks`` on ``model``; finished tasks in ``results_dir`` are reused, skipped ones logged.
@@ -54,7 +55,8 @@ def evaluate(
     skips that check (logged as "dataset content not verified"); None follows ``MIEB_VERIFY_DATA``.
 
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
-    (``harness.catalogue.subsets``); tasks left without a subset are not run.
+    (``harness.catalogue.subsets``); tasks left without a subset are not run. ``predictions=False``
+    saves no per-item predictions beside the results.
 
     ``raise_error=False`` logs a task that fails (its data, its model) and goes on with the next,
     as mteb's ``raise_error`` does; the failed task is absent from the returned list.
@@ -83,7 +85,10 @@ def evaluate(
             task_source = source
             if (offline_dir := datasets_dir_for(task, source.datasets_dir)) != source.datasets_dir:
                 task_source = DataSource.from_env(offline_dir, dataset_source, verify_data)  # built locally
-            results.append(run_task(task, engine, task_source, results_dir, overwrite=overwrite, subsets=chosen).result)
+            outcome = run_task(
+                task, engine, task_source, results_dir, overwrite=overwrite, subsets=chosen, predictions=predictions
+            )
+            results.append(outcome.result)
         except TaskSkipped as skip:
             log.warning("skipped %s: %s", task.name, skip)
         except Exception as err:

@@ -422,6 +422,15 @@ OPTIONS: tuple[RunOption, ...] = (
         metavar="ALPHA",
     ),
     RunOption(
+        "predictions",
+        "--no-predictions",
+        "do not save what each test item got beside the results (intervals are still stored; paired tests "
+        "and --gate significance need the saved items)",
+        example=("--no-predictions",),
+        kind="off_switch",
+        default=True,
+    ),
+    RunOption(
         "allow_all_skipped",
         "--allow-all-skipped",
         "exit 0 when every selected case is skipped (default: such a run checked nothing and fails)",

@@ -30,6 +30,8 @@ from harness.encode.engine import EncodeEngine
 from harness.files import package_version
 from harness.pipelines import score_split
 from harness.results.aggregate import aggregate_subsets
+from harness.results.intervals import interval_fields
+from harness.results.predictions import CellPredictions, commit_with_predictions
 from harness.results.store import Cell, Provenance, ResultStore, score_of, task_cells
 from harness.results.task_result import NO_REVISION, TaskResult
 from mieb_models.base import Encoder, ModelMeta, has_modalities
@@ -216,8 +218,12 @@ def run_task(
     overwrite: bool = False,
     subsets: list[str] | None = None,
     splits: list[str] | None = None,
+    predictions: bool = True,
 ) -> RunOutcome:
-    """Evaluate ``task`` (every eval split x subset, or the given ones) and merge its cells into its JSON."""
+    """Evaluate ``task`` (every eval split x subset, or the given ones) and merge its cells into its JSON.
+
+    With ``predictions``, what each test item got is saved beside it (``harness.results.predictions``).
+    """
     task = task_for_source(task, source.dataset_source)
     check_modalities(task, engine)
     meta = engine.model.meta
@@ -230,7 +236,7 @@ def run_task(
     provenance = provenance_of(engine, source)
     previous = store.read(path, task.name)
     if task.aggregate_of:
-        return _run_aggregate(task, engine, source, store, path, previous, provenance, overwrite)
+        return _run_aggregate(task, engine, source, store, path, previous, provenance, overwrite, predictions)
 
     cells = task_cells(task, wanted, splits)
     reuse = set() if overwrite else reusable_cells(task, previous, cells, provenance, warn=True)
@@ -244,18 +250,23 @@ def run_task(
     if check.status == "no fingerprint":
         warnings.warn(check.message, DataNotVerifiedWarning, stacklevel=2)
     scores: dict[str, list[dict]] = {}
+    saved: dict[Cell, CellPredictions] = {}
     encoded_before, encode_before, pipeline_s = engine.stats.items, engine.stats.seconds, 0.0
     for split, subset in todo:
         start = time.perf_counter()
         try:
-            metrics = score_split(task, split, subset, views, engine)
+            scored = score_split(task, split, subset, views, engine)
         except ModelError as err:
             raise type(err)(f"{task.name} ({split} split, subset {subset}): {err}") from err
         pipeline_s += time.perf_counter() - start
-        scores.setdefault(split, []).append(_entry(task, subset, metrics))
+        outcomes = scored.outcome(task.main_score)
+        entry = {**_entry(task, subset, scored.metrics), **interval_fields(outcomes)}
+        scores.setdefault(split, []).append(entry)
+        if predictions:
+            saved[(split, subset)] = CellPredictions(outcomes, entry["main_score"], scored.details)
     phases = _phases(engine, pipeline_s, engine.stats.seconds - encode_before)
     computed = _result(task, scores, pipeline_s, provenance, todo, phases)
-    merged = _commit(store, path, computed, todo)
+    merged = _commit(store, path, computed, todo, saved, meta)
     checked = f"{check.status}: {check.message}"
     items = engine.stats.items - encoded_before
     return RunOutcome(merged, path, reused=False, content_check=checked, cells=cells, items=items, phases=phases)
@@ -276,9 +287,18 @@ def _result(
     return TaskResult(task.name, task.dataset.revision, scores, elapsed, phase_seconds=phases, provenance=record)
 
 
-def _commit(store: ResultStore, path: Path, result: TaskResult, cells: list[Cell]) -> TaskResult:
+def _commit(
+    store: ResultStore,
+    path: Path,
+    result: TaskResult,
+    cells: list[Cell],
+    saved: dict[Cell, CellPredictions],
+    meta: ModelMeta,
+) -> TaskResult:
+    """Merge ``cells`` into the stored result and its per-item predictions, under the result's lock."""
     try:
-        return store.write(path, result, cells)
+        with store.transaction(path, result.task_name) as tx:
+            return commit_with_predictions(tx, result, cells, saved, (meta.name, meta.revision))
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise ResultsNotWritable(f"cannot write results to {path.parent}: {reason} ({err})") from err
@@ -318,16 +338,24 @@ def _run_aggregate(
     previous: TaskResult | None,
     provenance: Provenance,
     overwrite: bool,
+    predictions: bool,
 ) -> RunOutcome:
     """An aggregate task: its raw task's selected subsets (computed or reused, merged into the raw
-    task's file, whose other subsets stay), averaged."""
+    task's file, whose other subsets stay), averaged. Per-item predictions stay with the raw task."""
     cells = task_cells(task)
     if not overwrite and len(reusable_cells(task, previous, cells, provenance, warn=True)) == len(cells):
         return RunOutcome(previous, path, reused=True, cells=cells)  # type: ignore[arg-type]
     raw = get_task(task.aggregate_of)
     start = time.perf_counter()
     raw_outcome = run_task(
-        raw, engine, source, store.root, overwrite=overwrite, subsets=list(task.subsets), splits=list(task.eval_splits)
+        raw,
+        engine,
+        source,
+        store.root,
+        overwrite=overwrite,
+        subsets=list(task.subsets),
+        splits=list(task.eval_splits),
+        predictions=predictions,
     )
     scores = {}
     for split in task.eval_splits:
@@ -338,5 +366,5 @@ def _run_aggregate(
             {"hf_subset": "default", "languages": list(task.languages), "main_score": value, task.main_score: value}
         ]
     computed = _result(task, scores, time.perf_counter() - start, provenance, cells, raw_outcome.phases)
-    merged = _commit(store, path, computed, cells)
+    merged = _commit(store, path, computed, cells, {}, engine.model.meta)
     return RunOutcome(merged, path, reused=False, cells=cells, items=raw_outcome.items, phases=raw_outcome.phases)

@@ -184,35 +184,18 @@ def test_baseline_folder_forms_and_errors(run, base: Path, tmp_path: Path) -> No
     assert json.loads(next((tmp_path / "rc2").glob("*/*/FashionMNISTOffline.json")).read_text())["task_name"]
 
 
-def _store_saves_outcomes() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("harness.results.predictions") is not None
-
-
 def test_significance_gate_needs_a_baseline_and_outcomes(run, base: Path) -> None:
     alone = run("candidates:same_weights", "rc", *TASKS[:2], "--gate", "significance")
     assert alone.ret != 0
     alone.stderr.fnmatch_lines(["*--gate significance needs --baseline-dir*"])
-    if _store_saves_outcomes():
-        pytest.skip("this build saves per-item outcomes; the gate's verdicts are tested below")
-    result = run("candidates:same_weights", "rc", *TASKS[:2], "--baseline-dir", str(base), "--gate", "significance")
+    gate = ("--baseline-dir", str(base), "--gate", "significance", "--no-predictions")  # a candidate without items
+    result = run("candidates:same_weights", "rc", *TASKS[:2], *gate)
     result.assert_outcomes(failed=1)  # a gate never passes by checking nothing
-    result.stdout.fnmatch_lines(["*FashionMNISTOffline: no saved per-item outcomes in the base and the candidate*"])
-    allowed = run(
-        "candidates:same_weights",
-        "rc",
-        *TASKS[:2],
-        "--baseline-dir",
-        str(base),
-        "--gate",
-        "significance",
-        "--allow-missing-baseline",
-    )
+    result.stdout.fnmatch_lines(["*FashionMNISTOffline: no saved per-item outcomes in the candidate*"])
+    allowed = run("candidates:same_weights", "rc", *TASKS[:2], *gate, "--allow-missing-baseline")
     allowed.assert_outcomes(skipped=1)
 
 
-@pytest.mark.skipif(not _store_saves_outcomes(), reason="this build saves no per-item outcomes")
 def test_significance_gate_passes_a_rerun_and_fails_a_degraded_candidate(run, base: Path) -> None:
     same = run("candidates:same_weights", "rc", *TASKS, "--baseline-dir", str(base), "--gate", "significance")
     same.assert_outcomes(passed=2)

@@ -34,10 +34,10 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 }
 # harness room -> the rooms and packages below it that its modules may import (besides itself).
 # ``harness`` is the package's ``__init__``; ``pipelines`` and ``runner`` are top-level modules.
+# ``files``: the file primitives (atomic write, locks, regular-file reads) every writer shares.
 _LEAVES = frozenset({"mieb_records", "mieb_assets", "files"})
 ROOMS: Mapping[str, frozenset[str]] = {
-    # atomic writes, locks and special-file checks shared by the results store and the embedding cache
-    "files": frozenset(),
+    "files": frozenset({"mieb_records", "mieb_assets"}),
     "evaluators": frozenset({"mieb_records"}),
     "catalogue": _LEAVES | {"mieb_tasks"},
     "data": _LEAVES | {"mieb_tasks", "catalogue"},
@@ -67,6 +67,8 @@ ROOM_EXCEPTIONS: Mapping[tuple[str, str], str] = {
     # the comparison of two runs judges differences by the gate's tolerances (and significance)
     ("harness.results.compare", "harness.gating"): "compare stands on the gate's tolerances and paired tests",
     ("harness.results.tiers", "harness.gating"): "tiers group models by the gate's paired tests",
+    # each result entry's interval is the gate's bootstrap over the entry's items
+    ("harness.results.intervals", "harness.gating"): "main_score_se / ci are significance.bootstrap_interval",
 }
 ENGINE_BUILDER = "harness.runner"
 ENGINE_CLASSES = ("EncodeEngine", "EmbeddingCache")

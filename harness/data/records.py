@@ -76,7 +76,11 @@ class ImagePairs:
 
 @dataclass
 class PairSamples:
-    """Compositionality samples: one ImageSource per image column, one text list per text column."""
+    """Compositionality samples: one ImageSource per image column, one text list per text column.
+
+    ``ids``: the samples' own ids where the data has them (else the row number identifies a sample).
+    """
 
     images: list[ImageSource]
     texts: list[list[str]]
+    ids: list[str] | None = None

@@ -256,7 +256,7 @@ def imagecode_samples(source: DataSource, task: TaskSpec, split: str, subset: st
     rows = [[correct[query_ids[i]], *wrong[query_ids[i]][:9]] for i in kept]
     base = image_column(source, task, corpus, "corpus", "corpus", "image")
     images = [base.select([r[j] for r in rows]) for j in range(10)]
-    return PairSamples(images, [[texts[i] for i in kept]])
+    return PairSamples(images, [[texts[i] for i in kept]], ids=[query_ids[i] for i in kept])
 
 
 # --- one reader per layout --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from harness.data.hub import DataSource
 from harness.distributed.outcomes import CaseOutcome, ClusterOutcomes, ModelKey
 from harness.distributed.plan import EncodeGroup, encode_groups
 from harness.distributed.worker import GroupResult, JobSettings, NodeFault, run_group
+from harness.results.predictions import commit_with_predictions
 from harness.results.store import ResultStore, read_result
 from harness.results.task_result import TaskResult, model_folder, result_path, safe_path_part
 from harness.runner import expected_provenance, finished_result, modality_gap
@@ -248,7 +249,8 @@ def _write_group(result: GroupResult, results_dir: str, run: ClusterRun) -> list
         path = folder / name
         computed = TaskResult.from_json(json.loads(text))
         cells = [tuple(cell) for cell in result.cells.get(name, [])]
-        store.write(path, computed, cells)  # type: ignore[arg-type]
+        with store.transaction(path, computed.task_name) as tx:  # recomputed cells drop stale predictions
+            commit_with_predictions(tx, computed, cells, {}, (result.model_name, result.revision))  # type: ignore[arg-type]
         run.written.append(path)
         written.append(name.removesuffix(".json"))
     return written

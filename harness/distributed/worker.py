@@ -207,7 +207,11 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
         source = DataSource.from_env(_datasets_dir(dataset, job), job.dataset_source, verify_data=job.verify_data)
         for task in group_tasks:
             try:
-                outcome = run_task(task, engine, source, scratch, overwrite=job.overwrite, subsets=job.subsets_of(task))
+                # Only result files travel back to the driver; predictions are not shipped (yet).
+                subsets = job.subsets_of(task)
+                outcome = run_task(
+                    task, engine, source, scratch, overwrite=job.overwrite, subsets=subsets, predictions=False
+                )
                 tasks[task.name] = {"status": "finished", "reused": outcome.reused}
             except TaskSkipped as skip:
                 tasks[task.name] = {"status": "skipped", "message": str(skip)}

@@ -18,6 +18,9 @@ from sklearn.metrics import (
     v_measure_score,
 )
 
+from harness.evaluators.items import Scored, row_ids
+from mieb_records.outcomes import ItemOutcomes
+
 
 def cluster_accuracy(labels: np.ndarray | Sequence[Hashable], clusters: np.ndarray) -> float:
     """Best one-to-one cluster→label matching (Hungarian, maximised) over N."""
@@ -36,10 +39,22 @@ def clustering(
     seed: int = 42,
     batch_size: int = 500,
 ) -> dict[str, float]:
+    """The metrics of :func:`clustering_scored`."""
+    return clustering_scored(emb, labels, seed, batch_size).metrics
+
+
+def clustering_scored(
+    emb: np.ndarray,
+    labels: np.ndarray | Sequence[Hashable],
+    seed: int = 42,
+    batch_size: int = 500,
+) -> Scored:
     """MiniBatchKMeans with k = number of distinct labels on the raw embeddings, then scores.
 
     ``emb`` is passed to sklearn unchanged (mteb uses the encoder's output, float32 or float16; the dtype
     changes k-means results). Metrics use sklearn defaults: ``nmi`` is arithmetic-mean NMI.
+    Per item: ``nmi`` and ``v_measure`` outcomes, the cluster each item was assigned (values) against
+    its true label (reference).
     """
     gold = np.asarray(labels)
     model = MiniBatchKMeans(
@@ -51,9 +66,12 @@ def clustering(
     )
     model.fit(emb)
     pred = model.labels_
-    return {
+    metrics = {
         "v_measure": float(v_measure_score(gold, pred)),
         "nmi": float(normalized_mutual_info_score(gold, pred)),
         "ari": float(adjusted_rand_score(gold, pred)),
         "cluster_accuracy": cluster_accuracy(gold, pred),
     }
+    ids = row_ids(len(gold))
+    outcomes = {kind: ItemOutcomes(kind, kind, ids, np.asarray(pred), reference=gold) for kind in ("nmi", "v_measure")}
+    return Scored(metrics, outcomes)

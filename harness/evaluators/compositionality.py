@@ -39,7 +39,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["compositionality", "pair_scores"]
+from harness.evaluators.items import Scored, mean_outcomes
+
+__all__ = ["compositionality", "compositionality_scored", "pair_scores"]
 
 _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
 _CHUNK = 4096  # samples per einsum chunk; bounds temporary memory only, results do not depend on it
@@ -84,6 +86,11 @@ def _float32_mean(flags: np.ndarray) -> float:
 
 
 def compositionality(image_emb: np.ndarray, text_emb: np.ndarray) -> dict:
+    """The metrics of :func:`compositionality_scored`."""
+    return compositionality_scored(image_emb, text_emb).metrics
+
+
+def compositionality_scored(image_emb: np.ndarray, text_emb: np.ndarray) -> Scored:
     """Winoground metrics for ``N`` samples of ``I`` images and ``T`` texts.
 
     Args:
@@ -91,8 +98,9 @@ def compositionality(image_emb: np.ndarray, text_emb: np.ndarray) -> dict:
         text_emb: ``[N, T, d]``.
 
     Returns:
-        ``{"text_acc", "image_acc", "accuracy"}``: ``accuracy`` is the group score (both directions
-        right). Values are Python floats rounded to float32, as in mteb.
+        metrics ``{"text_acc", "image_acc", "accuracy"}``: ``accuracy`` is the group score (both
+        directions right). Values are Python floats rounded to float32, as in mteb. Per sample, an
+        outcome for each (1.0 when right; the float32 of their mean is the metric).
     """
     scores = pair_scores(image_emb, text_emb)
     _, n_img, n_txt = scores.shape
@@ -101,8 +109,5 @@ def compositionality(image_emb: np.ndarray, text_emb: np.ndarray) -> dict:
     text_ok = (best_text == np.arange(n_img)).all(axis=1)
     image_ok = (best_image == np.arange(n_txt)).all(axis=1)
     group_ok = text_ok & image_ok
-    return {
-        "image_acc": _float32_mean(image_ok),
-        "text_acc": _float32_mean(text_ok),
-        "accuracy": _float32_mean(group_ok),
-    }
+    flags = {"image_acc": image_ok, "text_acc": text_ok, "accuracy": group_ok}
+    return Scored({name: _float32_mean(ok) for name, ok in flags.items()}, mean_outcomes(flags, len(group_ok)))

@@ -32,6 +32,8 @@ from sklearn.metrics import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
+from harness.evaluators.items import Scored, mean_outcomes
+
 
 def undersample_indices(
     labels: np.ndarray | Sequence[Hashable],
@@ -99,19 +101,35 @@ def linear_probe(
     test_labels: np.ndarray | Sequence[Hashable],
     seed: int = 42,
 ) -> dict[str, Any]:
+    """The metrics of :func:`linear_probe_scored`."""
+    return linear_probe_scored(experiments, test_emb, test_labels, seed).metrics
+
+
+def linear_probe_scored(
+    experiments: Sequence[tuple[np.ndarray, np.ndarray | Sequence[Hashable]]],
+    test_emb: np.ndarray,
+    test_labels: np.ndarray | Sequence[Hashable],
+    seed: int = 42,
+) -> Scored:
     """Fit ``LogisticRegression(max_iter=100, random_state=seed)`` per ``(X_train, y_train)``.
 
-    Returns each metric averaged over experiments plus ``scores_per_experiment``. ``ap`` and
+    Metrics: each averaged over experiments plus ``scores_per_experiment``. ``ap`` and
     ``ap_weighted`` exist only when ``test_labels`` holds exactly two distinct values; in the
     average they are NaN (mteb's ``np.nan``) otherwise, while per experiment they are None.
+    Per item: ``accuracy`` outcomes ``(n_experiments, n)`` (1.0 when right), details ``predicted``
+    ``(n_experiments, n)``.
     """
     y_test = np.asarray(test_labels)
-    per_experiment = []
+    per_experiment, predicted = [], []
     for x_train, y_train in experiments:
         clf = LogisticRegression(max_iter=100, random_state=seed)
         clf.fit(x_train, np.asarray(y_train))
-        per_experiment.append(_single_label_scores(y_test, clf.predict(test_emb)))
-    return _average(per_experiment)
+        pred = clf.predict(test_emb)
+        per_experiment.append(_single_label_scores(y_test, pred))
+        predicted.append(pred)
+    predictions = np.stack(predicted)
+    outcomes = mean_outcomes({"accuracy": (predictions == y_test).astype(np.float64)}, len(y_test))
+    return Scored(_average(per_experiment), outcomes, {"predicted": predictions})
 
 
 def multilabel_undersample_indices(
@@ -142,13 +160,39 @@ def multilabel_undersample_indices(
     return out
 
 
-def hamming_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """mteb's "hamming": per-sample |true AND pred| / |true OR pred| (1.0 if both empty), mean."""
+def hamming_per_sample(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per sample: |true AND pred| / |true OR pred|, 1.0 if both are empty."""
     t = np.asarray(y_true).astype(bool)
     p = np.asarray(y_pred).astype(bool)
     inter = (t & p).sum(axis=1)
     union = (t | p).sum(axis=1)
-    return float(np.mean(np.where(union == 0, 1.0, inter / np.maximum(union, 1))))
+    return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
+
+
+def hamming_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """mteb's "hamming": the mean of :func:`hamming_per_sample`."""
+    return float(np.mean(hamming_per_sample(y_true, y_pred)))
+
+
+def lrap_per_sample_hard(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Per-sample label ranking average precision for hard 0/1 predictions (sklearn's definition).
+
+    sklearn ranks with ties counted against: a relevant label predicted 1 has rank ``P`` (labels
+    predicted 1) and ``TP`` relevant labels at or above it; one predicted 0 has rank ``n_labels``
+    and all ``R`` relevant labels at or above it. A sample with no or only relevant labels scores 1.
+    Closed form, so no second per-sample ranking pass (sklearn's own loop) is needed.
+    """
+    t = np.asarray(y_true).astype(bool)
+    p = np.asarray(y_pred).astype(bool)
+    n_labels = t.shape[1]
+    relevant = t.sum(axis=1)
+    hits = (t & p).sum(axis=1)
+    predicted = p.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        above = np.where(hits > 0, hits * (hits / np.maximum(predicted, 1)), 0.0)
+        below = (relevant - hits) * (relevant / n_labels)
+        value = (above + below) / relevant
+    return np.where((relevant == 0) | (relevant == n_labels), 1.0, value)
 
 
 def multilabel_probe(
@@ -157,14 +201,27 @@ def multilabel_probe(
     test_label_lists: Sequence[Sequence[Hashable]],
     n_neighbors: int = 5,
 ) -> dict[str, Any]:
+    """The metrics of :func:`multilabel_probe_scored`."""
+    return multilabel_probe_scored(experiments, test_emb, test_label_lists, n_neighbors).metrics
+
+
+def multilabel_probe_scored(
+    experiments: Sequence[tuple[np.ndarray, Sequence[Sequence[Hashable]]]],
+    test_emb: np.ndarray,
+    test_label_lists: Sequence[Sequence[Hashable]],
+    n_neighbors: int = 5,
+) -> Scored:
     """k-NN multilabel probe: accuracy (subset), lrap, f1 (macro), hamming; mean + per experiment.
 
     As in mteb, the ``MultiLabelBinarizer`` is fit on the *test* label lists only; train
     labels absent from the test set are dropped. LRAP is computed on the hard 0/1 predictions.
+    Per item, ``(n_experiments, n)``: ``accuracy`` (1.0 when every label is right), ``lrap`` and
+    ``hamming`` outcomes; details ``predicted`` ``(n_experiments, n, n_labels)`` over ``labels``.
     """
     binarizer = MultiLabelBinarizer()
     y_test = binarizer.fit_transform(test_label_lists)
-    per_experiment = []
+    per_experiment, predicted = [], []
+    items: dict[str, list[np.ndarray]] = {"accuracy": [], "lrap": [], "hamming": []}
     for x_train, train_lists in experiments:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "unknown class(es) ... ignored"
@@ -174,12 +231,19 @@ def multilabel_probe(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             f1 = f1_score(y_test, y_pred, average="macro")
+        hamming = hamming_per_sample(y_test, y_pred)
         per_experiment.append(
             {
                 "accuracy": float(accuracy_score(y_test, y_pred)),  # == clf.score
                 "lrap": float(label_ranking_average_precision_score(y_test, y_pred)),
                 "f1": float(f1),
-                "hamming": hamming_score(y_test, y_pred),
+                "hamming": float(np.mean(hamming)),  # hamming_score
             }
         )
-    return _average(per_experiment)
+        predicted.append(np.asarray(y_pred, dtype=bool))
+        items["accuracy"].append((y_pred == y_test).all(axis=1).astype(np.float64))
+        items["lrap"].append(lrap_per_sample_hard(y_test, y_pred))
+        items["hamming"].append(hamming)
+    outcomes = mean_outcomes({name: np.stack(rows) for name, rows in items.items()}, len(y_test))
+    details = {"predicted": np.stack(predicted), "labels": np.asarray(binarizer.classes_)}
+    return Scored(_average(per_experiment), outcomes, details)

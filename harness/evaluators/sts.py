@@ -50,9 +50,17 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
+from harness.evaluators.items import Scored, row_ids
 from mieb_records.models import SIMILARITIES
+from mieb_records.outcomes import ItemOutcomes
 
-__all__ = ["default_pairwise_similarity", "pairwise_scores", "spearman_rounding_range", "visual_sts"]
+__all__ = [
+    "default_pairwise_similarity",
+    "pairwise_scores",
+    "spearman_rounding_range",
+    "visual_sts",
+    "visual_sts_scored",
+]
 
 _NORMALIZE_EPS = 1e-12  # torch.nn.functional.normalize default
 
@@ -134,6 +142,28 @@ def visual_sts(
     pairwise_similarity: np.ndarray | None = None,
     similarity: str = "cosine",
 ) -> dict:
+    """The metrics of :func:`visual_sts_scored`."""
+    return visual_sts_scored(
+        emb1,
+        emb2,
+        gold_scores,
+        min_score=min_score,
+        max_score=max_score,
+        pairwise_similarity=pairwise_similarity,
+        similarity=similarity,
+    ).metrics
+
+
+def visual_sts_scored(
+    emb1: np.ndarray,
+    emb2: np.ndarray,
+    gold_scores: np.ndarray,
+    *,
+    min_score: float = 0.0,
+    max_score: float = 5.0,
+    pairwise_similarity: np.ndarray | None = None,
+    similarity: str = "cosine",
+) -> Scored:
     """STS metrics for ``n`` pairs: ``emb1[i]`` vs ``emb2[i]`` against ``gold_scores[i]``.
 
     Args:
@@ -145,9 +175,10 @@ def visual_sts(
         similarity: the model's declared similarity (``"cosine"``, ``"dot"`` or ``"euclidean"``).
 
     Returns:
-        dict with ``pearson``, ``spearman``, ``cosine_pearson``, ``cosine_spearman``,
+        metrics ``pearson``, ``spearman``, ``cosine_pearson``, ``cosine_spearman``,
         ``manhattan_pearson``, ``manhattan_spearman``, ``euclidean_pearson`` and
-        ``euclidean_spearman`` (Python floats). The main score is ``cosine_spearman``.
+        ``euclidean_spearman`` (Python floats; the main score is ``cosine_spearman``), and for each
+        an outcome: every pair's similarity (values) against its normalised gold score (reference).
     """
     e1 = np.asarray(emb1)
     e2 = np.asarray(emb2)
@@ -168,17 +199,13 @@ def visual_sts(
         if model_sim.shape[0] != e1.shape[0]:
             raise ValueError(f"{model_sim.shape[0]} pairwise similarities for {e1.shape[0]} pairs")
 
-    cosine_pearson, cosine_spearman = _corr(gold, cosine)
-    manhattan_pearson, manhattan_spearman = _corr(gold, manhattan)
-    euclidean_pearson, euclidean_spearman = _corr(gold, euclidean)
-    pearson, spearman = _corr(gold, model_sim)
-    return {
-        "pearson": pearson,
-        "spearman": spearman,
-        "cosine_pearson": cosine_pearson,
-        "cosine_spearman": cosine_spearman,
-        "manhattan_pearson": manhattan_pearson,
-        "manhattan_spearman": manhattan_spearman,
-        "euclidean_pearson": euclidean_pearson,
-        "euclidean_spearman": euclidean_spearman,
-    }
+    metrics: dict[str, float] = {}
+    outcomes: dict[str, ItemOutcomes] = {}
+    ids = row_ids(len(gold))
+    for prefix, pred in (("", model_sim), ("cosine_", cosine), ("manhattan_", manhattan), ("euclidean_", euclidean)):
+        metrics[f"{prefix}pearson"], metrics[f"{prefix}spearman"] = _corr(gold, pred)
+        for kind in ("pearson", "spearman"):
+            outcomes[f"{prefix}{kind}"] = ItemOutcomes(f"{prefix}{kind}", kind, ids, pred, reference=gold)
+    order = ("pearson", "spearman", "cosine_pearson", "cosine_spearman")
+    order += ("manhattan_pearson", "manhattan_spearman", "euclidean_pearson", "euclidean_spearman")
+    return Scored({name: metrics[name] for name in order}, outcomes)

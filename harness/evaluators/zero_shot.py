@@ -15,6 +15,7 @@ import numpy as np
 from sklearn import metrics
 from sklearn.exceptions import UndefinedMetricWarning
 
+from harness.evaluators.items import Scored, mean_outcomes
 from mieb_records.models import SIMILARITIES
 
 
@@ -85,6 +86,21 @@ def zero_shot(
     similarity: str = "cosine",
     candidate_labels: Sequence[str] | None = None,
 ) -> dict[str, float | None]:
+    """The metrics of :func:`zero_shot_scored`."""
+    return zero_shot_scored(
+        image_emb, label_emb, labels, scoring=scoring, similarity=similarity, candidate_labels=candidate_labels
+    ).metrics
+
+
+def zero_shot_scored(
+    image_emb: np.ndarray,
+    label_emb: np.ndarray,
+    labels: np.ndarray | Sequence,
+    *,
+    scoring: Literal["softmax", "model"] = "softmax",
+    similarity: str = "cosine",
+    candidate_labels: Sequence[str] | None = None,
+) -> Scored:
     """Score zero-shot predictions ``argmax(scores)`` against gold candidate indices.
 
     ``labels`` are indices into the rows of ``label_emb`` (or strings, mapped through
@@ -93,6 +109,8 @@ def zero_shot(
     classes); otherwise they are None. ``similarity`` is the model's declared one, used by
     ``scoring="model"`` only. sklearn defaults throughout (``zero_division="warn"``,
     i.e. 0), as in mteb.
+
+    Per item: ``accuracy`` outcomes (1.0 when right), details ``predicted`` and ``gold`` (label indices).
     """
     y = _to_indices(labels, candidate_labels)
     scores = zero_shot_scores(image_emb, label_emb, scoring, similarity)
@@ -115,4 +133,5 @@ def zero_shot(
         positive = scores[:, 1]
         out["ap"] = float(metrics.average_precision_score(y, positive, average="macro"))
         out["ap_weighted"] = float(metrics.average_precision_score(y, positive, average="weighted"))
-    return out
+    correct = (pred == y).astype(np.float64)
+    return Scored(out, mean_outcomes({"accuracy": correct}, len(y)), {"predicted": pred, "gold": y})

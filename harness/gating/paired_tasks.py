@@ -18,6 +18,7 @@ from pathlib import Path
 
 from harness.gating.significance import OutcomesMismatchError, PairedComparison, combine, compare_paired
 from harness.results.outcomes import ItemOutcomes
+from harness.results.predictions import load_outcomes
 
 DEFAULT_MIN_EFFECT = 0.005
 DEFAULT_ALPHA = 0.05
@@ -31,13 +32,9 @@ OutcomesLoader = Callable[[Path], "Loaded | None"]
 def saved_outcomes(result_path: Path) -> Loaded | None:
     """The per-item outcomes saved beside a result file, None when there are none.
 
-    Reads them with ``harness.results.predictions.load_outcomes`` (saved in the same pass as the
-    result, served only while they belong to it).
+    Reads them with ``harness.results.predictions.load_outcomes`` (written in the same pass as the
+    result; only cells that belong to the result beside them are served).
     """
-    try:
-        from harness.results.predictions import load_outcomes
-    except ImportError:  # a build that saves no predictions
-        return None
     return load_outcomes(Path(result_path))
 
 

@@ -21,6 +21,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
     from harness.gating.references import compare, reference_cells
     from harness.offline.build import datasets_dir_for
     from harness.plugin.model_loads import ModelLoadFailed
+    from harness.results.intervals import task_interval
     from harness.runner import (
         ResultsNotWritable,
         TaskSkipped,
@@ -71,7 +72,13 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         source = DataSource.from_env(datasets_dir, mieb_settings.dataset_source, verify_data=mieb_settings.verify_data)
         try:
             outcome = run_task(
-                mieb_task, engine, source, mieb_settings.results_dir, overwrite=mieb_settings.overwrite, subsets=subsets
+                mieb_task,
+                engine,
+                source,
+                mieb_settings.results_dir,
+                overwrite=mieb_settings.overwrite,
+                subsets=subsets,
+                predictions=mieb_settings.predictions,
             )
         except TaskSkipped as skip:
             pytest.skip(str(skip))
@@ -113,6 +120,7 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         "type": mieb_task.type,
         "main_score_name": mieb_task.main_score,
         "main_score": score,
+        "main_score_ci": task_interval(outcome.result.entry(*cell) or {} for cell in outcome.cells),
         "expected": verdict.expected,
         "tolerance": verdict.tolerance,
         "reference": message if verdict.checked else f"not checked: {message}",

@@ -16,12 +16,13 @@ from harness.results.leaderboard import Leaderboard, ModelRow, build_leaderboard
 
 
 def summary_lines(rows: Iterable[dict]) -> list[str]:
-    """A fixed-width table: task, type, main score, reused or failed; then per-category means."""
+    """A fixed-width table: task, type, main score and its 95% interval, reused or failed; then
+    per-category means. A score without saved items shows ``-`` for its interval."""
     rows = sorted(rows, key=lambda r: (r["model"], r["type"], r["task"]))
     if not rows:
         return []
     width = max(len(r["task"]) for r in rows)
-    lines = [f"{'task':<{width}}  {'type':<28} {'score':>8}  {'metric':<14} note"]
+    lines = [f"{'task':<{width}}  {'type':<28} {'score':>8} {'95% CI':^15}  {'metric':<14} note"]
     by_model: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     current = None
     for r in rows:
@@ -35,7 +36,8 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
         if r.get("outcome") == "failed":
             note = (note + " FAILED").strip()
         lines.append(
-            f"{r['task']:<{width}}  {r['type']:<28} {100 * r['main_score']:8.2f}  {r['main_score_name']:<14} {note}"
+            f"{r['task']:<{width}}  {r['type']:<28} {100 * r['main_score']:8.2f} {_ci(r.get('main_score_ci')):^15}  "
+            f"{r['main_score_name']:<14} {note}"
         )
         by_model[r["model"]][r["type"]].append(r["main_score"])
     lines.append("")
@@ -49,6 +51,12 @@ def summary_lines(rows: Iterable[dict]) -> list[str]:
         for category, scores in sorted(categories.items()):
             lines.append(f"    {category:<28} {100 * sum(scores) / len(scores):6.2f}  ({len(scores)} tasks)")
     return lines
+
+
+def _ci(interval: list[float] | tuple[float, float] | None) -> str:
+    if not interval:
+        return "-"
+    return f"[{100 * interval[0]:.1f}, {100 * interval[1]:.1f}]"
 
 
 FORMATS = ("table", "markdown", "csv", "json")

@@ -46,7 +46,7 @@ def test_pipeline_vidore_ndcg_at_5(tmp_path, engine):
     )
     scores = score_split(
         task, "test", "default", TaskViews(snapshot(tmp_path, task.dataset.path, configs), task), engine
-    )
+    ).metrics
     assert task.main_score == "ndcg_at_5"
     assert scores["ndcg_at_5"] == 1.0
 
@@ -96,7 +96,7 @@ def test_pipeline_xm3600_per_language_ndcg(tmp_path, engine):
     captions = [["ein Hund", "ein Welpe"], ["eine Katze", "ein Kätzchen"], ["ein Haus", "ein Dach"]]
     rows = [(f"i{k}", [(text_code(a), 4), (text_code(b), 4)], [a, b]) for k, (a, b) in enumerate(captions)]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"de": captions_split(rows, raw_struct=True)}})
-    scores = score_split(task, "test", "de", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "de", TaskViews(source, task), engine).metrics
     assert scores["ndcg_at_10"] == 1.0
 
 
@@ -169,7 +169,7 @@ def test_pipeline_cvbench_accuracy_needs_the_own_choices(tmp_path, engine):
         ("Count", "How many dogs?", ["5", "8"], "(B)", image("8", "4")),
     ]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": cvbench_split(rows)}})
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == 1.0
 
     data = views.read_view(source, task, "test", "default")

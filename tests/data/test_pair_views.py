@@ -73,7 +73,7 @@ def test_pipeline_sts_cosine_spearman(tmp_path, engine):
         second = a if k == 8 else b if k == 0 else [(a, k), (b, 8 - k)]
         pairs.append((a, second, 5.0 * k / 8))
     source = snapshot(tmp_path, task.dataset.path, {"es-en": {"test": sts_split(pairs)}})
-    scores = score_split(task, "test", "es-en", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "es-en", TaskViews(source, task), engine).metrics
     assert task.main_score == "cosine_spearman"
     assert scores["cosine_spearman"] == pytest.approx(1.0)
 
@@ -185,7 +185,7 @@ def test_pipeline_aro_text_acc(tmp_path, engine):
     captions.append(["a man rides a horse", "a horse rides a man", "man a rides horse a", "rides a man a horse", "x y"])
     codes = [text_code(row[0]) for row in captions]
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": _aro_rows(captions, codes)}})
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert (scores["text_acc"], scores["image_acc"]) == (1.0, 0.0)
 
 
@@ -197,7 +197,7 @@ def test_pipeline_winoground_group_accuracy(tmp_path, engine):
         {"caption_0": c0, "caption_1": c1},
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"test": rows}})
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == scores["text_acc"] == scores["image_acc"] == 1.0
 
 
@@ -208,15 +208,18 @@ def test_pipeline_sugarcrepe_text_acc_from_train_split(tmp_path, engine):
         {"images": [text_code(t) for t in positives]}, {"caption": positives, "negative_caption": negatives}
     )
     source = snapshot(tmp_path, task.dataset.path, {"default": {"train": rows}})
-    assert score_split(task, "test", "default", TaskViews(source, task), engine)["text_acc"] == 1.0
+    assert score_split(task, "test", "default", TaskViews(source, task), engine).metrics["text_acc"] == 1.0
 
 
 def test_pipeline_imagecode_image_acc(tmp_path, engine):
     task = get_task("ImageCoDe")
     texts = ["the man blinks", "the car has just left"]
     configs, _ = _imagecode_layout(texts, [text_code(t) for t in texts])
-    scores = score_split(
+    scored = score_split(
         task, "test", "default", TaskViews(snapshot(tmp_path, task.dataset.path, configs), task), engine
     )
+    scores = scored.metrics
     assert task.main_score == "image_acc"
     assert (scores["image_acc"], scores["text_acc"]) == (1.0, 0.0)
+    # each sample is known by its query id, so two runs align item by item
+    assert scored.outcome("image_acc").item_ids.tolist() == ["q0", "q1"]

@@ -218,7 +218,7 @@ def test_pipeline_t2i_counts_all_zero_queries_and_drops_unjudged_ones(tmp_path, 
             "default": {"test": qrels_table([("q0", "d0", 1), ("q1", "d1", 1), ("q2", "d2", 1), ("q3", "d3", 0)])},
         },
     )
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["ndcg_at_10"] == 0.75
     assert scores["hit_rate_at_1"] == 0.75
 
@@ -242,7 +242,7 @@ def test_pipeline_skip_first_result_drops_the_query_image(tmp_path, engine):
             "default": {"test": qrels_table([("qa", "partner-a", 1), ("qb", "partner-b", 1)])},
         },
     )
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["hit_rate_at_1"] == 1.0
 
 
@@ -260,7 +260,7 @@ def test_pipeline_blink_right_choice_wins_among_own_candidates(tmp_path, engine,
     )
     stripes = [[(choice_codes[4], 6), (choice_codes[1], 2)], [(choice_codes[0], 6), (choice_codes[3], 2)]]
     source = _blink_snapshot(tmp_path, task, image_choices=image_choices, query_stripes=stripes)
-    scores = score_split(task, "test", "default", TaskViews(source, task), engine)
+    scores = score_split(task, "test", "default", TaskViews(source, task), engine).metrics
     assert scores["accuracy"] == 1.0
     assert scores[task.main_score] == 1.0
 

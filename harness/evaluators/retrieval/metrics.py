@@ -71,6 +71,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from harness.evaluators.items import Scored
 from harness.evaluators.retrieval.abstention import _Abstention, _confidences, _nauc
 from harness.evaluators.retrieval.search import search
 from harness.evaluators.retrieval.trec_measures import _discounts, _per_query_block, _Qrels
@@ -81,6 +82,7 @@ from harness.evaluators.retrieval.trec_order import (
     _rows_needing_sort,
     _trec_order,
 )
+from mieb_records.outcomes import ItemOutcomes
 from mieb_records.tasks import DEFAULT_K_VALUES
 
 __all__ = [
@@ -89,6 +91,7 @@ __all__ = [
     "per_query_metrics",
     "retrieval",
     "retrieval_metrics",
+    "retrieval_scored",
 ]
 
 _CONFIDENCES = ("max", "std", "diff1")
@@ -211,7 +214,11 @@ def retrieval_metrics(
         The score dict, keys and order as mteb's ``make_score_dict``; plain Python floats.
     """
     _, measures, confs = per_query_metrics(scores, indices, query_ids, corpus_ids, qrels, k_values, skip_first_result)
-    ks = [int(k) for k in k_values]
+    return _score_dict(measures, confs, [int(k) for k in k_values])
+
+
+def _score_dict(measures: dict[str, np.ndarray], confs: dict[str, np.ndarray], ks: list[int]) -> dict[str, float]:
+    """The averages of the per-query measures, keys and rounding as mteb's ``make_score_dict``."""
     n = len(next(iter(measures.values())))
 
     def mean5(name: str) -> float:
@@ -265,10 +272,47 @@ def retrieval(
     candidates: Sequence[np.ndarray] | None = None,
     chunk_size: int = 50_000,
 ) -> dict[str, float]:
+    """The metrics of :func:`retrieval_scored`."""
+    return retrieval_scored(
+        query_emb,
+        corpus_emb,
+        query_ids,
+        corpus_ids,
+        qrels,
+        k_values=k_values,
+        skip_first_result=skip_first_result,
+        similarity=similarity,
+        device=device,
+        candidates=candidates,
+        chunk_size=chunk_size,
+    ).metrics
+
+
+def retrieval_scored(
+    query_emb: np.ndarray,
+    corpus_emb: np.ndarray,
+    query_ids: Sequence[str],
+    corpus_ids: Sequence[str],
+    qrels: Mapping[str, Mapping[str, int]],
+    *,
+    k_values: Sequence[int] = DEFAULT_K_VALUES,
+    skip_first_result: bool = False,
+    similarity: str = "cosine",
+    device: str | None = None,
+    candidates: Sequence[np.ndarray] | None = None,
+    chunk_size: int = 50_000,
+    details_depth: int = 100,
+) -> Scored:
     """Search then score, as mteb's ``AbsTaskRetrieval._evaluate_subset`` with an encoder.
 
     Queries mteb would drop (step 1 of the module docstring) are removed before searching.
     ``top_k`` is ``max(k_values)``, as in mteb (skip_first_result then leaves one fewer).
+
+    Per query (the kept ones, by their ids): an outcome for every averaged metric (``ndcg_at_10``,
+    ``map_at_5``, ``hit_rate_at_1``, ``mrr_at_10``, ``accuracy`` ...: the query's own value, whose
+    mean is the metric before mteb's rounding to 5 places), and details: the query's first
+    ``min(details_depth, top_k)`` documents as searched, ``top_docs`` (rows into ``doc_ids``, -1 for
+    none) with ``top_scores`` (float32, best first; -inf for none).
     """
     if len(query_ids) != len(query_emb):
         raise ValueError("query_ids must have one entry per query embedding")
@@ -288,4 +332,30 @@ def retrieval(
         chunk_size=chunk_size,
         candidates=kept_candidates,
     )
-    return retrieval_metrics(scores, indices, kept_ids, corpus_ids, qrels, k_values, skip_first_result)
+    ks = [int(k) for k in k_values]
+    _, measures, confs = per_query_metrics(scores, indices, kept_ids, corpus_ids, qrels, ks, skip_first_result)
+    metrics = _score_dict(measures, confs, ks)
+    ids = np.asarray(kept_ids, dtype=str)
+    outcomes = {
+        f"{family}_at_{k}": ItemOutcomes(f"{family}_at_{k}", "mean", ids, measures[f"{family}_{k}"])
+        for family in ("ndcg", "map", "recall", "precision", "mrr", "hit_rate")
+        for k in ks
+    }
+    if 1 in ks:
+        outcomes["accuracy"] = ItemOutcomes("accuracy", "mean", ids, measures["recall_1"])
+    return Scored(metrics, outcomes, _top_documents(scores, indices, corpus_ids, details_depth))
+
+
+def _top_documents(
+    scores: np.ndarray, indices: np.ndarray, corpus_ids: Sequence[str], depth: int
+) -> dict[str, np.ndarray]:
+    """Each query's first ``depth`` documents, best first, with the ids they name stored once."""
+    depth = min(depth, scores.shape[1])
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
+    top = np.take_along_axis(indices, order, axis=1)
+    used, rows = np.unique(top[top >= 0], return_inverse=True)
+    top_docs = np.full(top.shape, -1, dtype=np.int32)
+    top_docs[top >= 0] = rows
+    top_scores = np.take_along_axis(np.asarray(scores, dtype=np.float32), order, axis=1)  # -inf: no document
+    doc_ids = np.asarray([str(corpus_ids[i]) for i in used], dtype=str)
+    return {"top_docs": top_docs, "top_scores": top_scores, "doc_ids": doc_ids}
