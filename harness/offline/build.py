@@ -127,7 +127,8 @@ def build_offline_datasets(
     quiet = datasets.utils.are_progress_bars_disabled()
     datasets.disable_progress_bars()  # one bar for the whole build, not one per parquet file
     try:
-        bar = tqdm(names, desc="mieb-offline datasets", unit="dataset", disable=not progress)
+        missing = [n for n in names if not is_built(root / n, n, scale)]  # no bar when all are built
+        bar = tqdm(names, desc="mieb-offline datasets", unit="dataset", disable=not (progress and missing))
         for name in bar:
             bar.set_postfix_str(name)
             build_one(root, name, scale)
