@@ -201,8 +201,10 @@ def test_a_split_is_read_once_for_the_content_check_and_the_evaluation(tmp_path,
     monkeypatch.setitem(views.READERS, "labeled", lambda *args: reads.append(args[2:]) or reader(*args))
 
     def pipeline(task, split, subset, task_views, engine):
+        from harness.evaluators.items import Scored, mean_outcomes
+
         seen.append(task_views.get(split))
-        return {"accuracy": 0.5}
+        return Scored({"accuracy": 0.5}, mean_outcomes({"accuracy": [1.0, 0.0]}, 2))
 
     monkeypatch.setattr(runner, "score_split", pipeline)
     outcome = runner.run_task(get_task("CIFAR10ZeroShot"), engine, _checked(tmp_path / "data"), tmp_path / "results")

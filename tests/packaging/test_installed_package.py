@@ -12,6 +12,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
@@ -21,15 +22,15 @@ from mieb_assets.locations import check_all, mieb_home
 
 ROOT = Path(__file__).resolve().parents[2]
 NPM_DIR = mieb_home() / "npm"
-SOURCE_PARTS = (
-    "pyproject.toml",
-    "README.md",
-    "constraints.txt",
-    "harness",
-    "mieb_models",
-    "mieb_records",
-    "mieb_tasks",
-)
+
+
+def _packages() -> list[str]:
+    """The top-level packages pyproject.toml ships (so a new package cannot be left out of the wheel test)."""
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    return sorted({pattern.split(".")[0].rstrip("*") for pattern in found["include"]})
+
+
+SOURCE_PARTS = ("pyproject.toml", "README.md", "constraints.txt", *_packages())
 
 
 @pytest.fixture(scope="module")
