@@ -282,3 +282,18 @@ def test_engine_and_cache_are_built_only_by_the_builder() -> None:
     builders = [c for c in calls if c[0] == ENGINE_BUILDER]
     assert sorted(name for _, _, name in builders) == sorted(ENGINE_CLASSES), "the builder itself was not found"
     assert [c for c in calls if c[0] != ENGINE_BUILDER] == []
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """An underscore marks what a module keeps to itself: no other project module imports it."""
+    known = module_files()
+    wrong = []
+    for module, path in known.items():
+        for node in _import_nodes(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+                wrong += [
+                    f"{module}:{node.lineno} imports {node.module}.{alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert wrong == []

@@ -28,7 +28,7 @@ def _heap_array_order(m: int) -> np.ndarray:
     return m - np.asarray(heap, dtype=np.int64)
 
 
-def _confidences(scores: np.ndarray, valid: np.ndarray, heap_order: bool) -> dict[str, np.ndarray]:
+def confidences(scores: np.ndarray, valid: np.ndarray, heap_order: bool) -> dict[str, np.ndarray]:
     """mteb's ``confidence_scores`` per row; ``scores`` sorted descending, padding last.
 
     ``std`` is ``np.std`` over each row's values in mteb's dict order: heap-array order, or score
@@ -52,7 +52,7 @@ def _confidences(scores: np.ndarray, valid: np.ndarray, heap_order: bool) -> dic
 
 
 # --------------------------------------------------------------------------- nAUC
-class _Abstention:
+class Abstention:
     """mteb's ``abstention_curve`` for one confidence vector, reusable across metrics.
 
     Queries are sorted stably by confidence; each run of equal confidences contributes its mean
@@ -79,11 +79,11 @@ class _Abstention:
         return curve
 
 
-def _nauc(abstention: _Abstention, metric: np.ndarray) -> float:
+def nauc(abstention: Abstention, metric: np.ndarray) -> float:
     """mteb's ``nauc``: (area - flat) / (oracle area - flat), NaN when oracle == flat."""
     rates = _ABSTENTION_RATES
     curve = abstention.curve(metric)
-    oracle = _Abstention(metric).curve(metric)
+    oracle = Abstention(metric).curve(metric)
     area = np.trapezoid(curve, rates)  # sklearn.metrics.auc on increasing x
     oracle_area = np.trapezoid(oracle, rates)
     flat_area = oracle[0] * (rates[-1] - rates[0])

@@ -72,15 +72,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from harness.evaluators.items import Scored
-from harness.evaluators.retrieval.abstention import _Abstention, _confidences, _nauc
+from harness.evaluators.retrieval.abstention import Abstention, confidences, nauc
 from harness.evaluators.retrieval.search import search
-from harness.evaluators.retrieval.trec_measures import _discounts, _per_query_block, _Qrels
+from harness.evaluators.retrieval.trec_measures import Qrels, discounts, per_query_block
 from harness.evaluators.retrieval.trec_order import (
-    _double_order,
-    _local_id_ranks,
-    _reorder,
-    _rows_needing_sort,
-    _trec_order,
+    double_order,
+    local_id_ranks,
+    reorder,
+    rows_needing_sort,
+    trec_order,
 )
 from mieb_records.outcomes import ItemOutcomes
 from mieb_records.tasks import DEFAULT_K_VALUES
@@ -140,8 +140,8 @@ def per_query_metrics(
     if np.isnan(scores[valid]).any():
         raise ValueError("NaN values detected in the similarity scores")
 
-    table = _Qrels(kept_ids, corpus_ids, qrels, max(ks))
-    disc = _discounts(max(scores.shape[1], table.ideal.shape[1], 1))
+    table = Qrels(kept_ids, corpus_ids, qrels, max(ks))
+    disc = discounts(max(scores.shape[1], table.ideal.shape[1], 1))
     float32_scores = scores.dtype in (np.float32, np.float16)
 
     measures: dict[str, list[np.ndarray]] = {}
@@ -153,17 +153,17 @@ def per_query_metrics(
         s_t, idx_t, ok_t = s, idx, ok
         s_d, idx_d, ok_d = s, idx, ok
         same_order = True
-        fix = _rows_needing_sort(s32, ok)
+        fix = rows_needing_sort(s32, ok)
         if fix.size:
-            ranks = _local_id_ranks(idx[fix], ok[fix], corpus_ids)
-            trec = _trec_order(s32[fix], ranks, ok[fix])
-            s_t, idx_t, ok_t = _reorder(fix, trec, s, idx, ok)
+            ranks = local_id_ranks(idx[fix], ok[fix], corpus_ids)
+            trec = trec_order(s32[fix], ranks, ok[fix])
+            s_t, idx_t, ok_t = reorder(fix, trec, s, idx, ok)
             s_d, idx_d, ok_d = s_t, idx_t, ok_t
             if not float32_scores:
-                dbl = _double_order(s[fix], ranks, ok[fix])
+                dbl = double_order(s[fix], ranks, ok[fix])
                 same_order = bool((dbl == trec).all())
                 if not same_order:
-                    s_d, idx_d, ok_d = _reorder(fix, dbl, s, idx, ok)
+                    s_d, idx_d, ok_d = reorder(fix, dbl, s, idx, ok)
         if skip_first_result and s.shape[1]:
             # mteb sorts by score and drops the first; see module docstring, step 3
             if not same_order:  # drop the double-order first from the trec order too
@@ -177,10 +177,10 @@ def per_query_metrics(
         rows = np.arange(b0, b1, dtype=np.int64)
         rel_t = table.lookup(rows, idx_t, ok_t)
         rel_d = rel_t if same_order else table.lookup(rows, idx_d, ok_d)
-        block = _per_query_block(rel_t, rel_d, table.num_rel[b0:b1], table.ideal[b0:b1], ks, disc)
+        block = per_query_block(rel_t, rel_d, table.num_rel[b0:b1], table.ideal[b0:b1], ks, disc)
         for name, values in block.items():
             measures.setdefault(name, []).append(values)
-        for name, values in _confidences(s_d, ok_d, not skip_first_result).items():
+        for name, values in confidences(s_d, ok_d, not skip_first_result).items():
             confs[name].append(values)
     return (
         kept_ids,
@@ -234,12 +234,12 @@ def _score_dict(measures: dict[str, np.ndarray], confs: dict[str, np.ndarray], k
     for k in ks:
         values = measures[f"mrr_{k}"].tolist()
         out[f"mrr_at_{k}"] = sum(values) / len(values)
-    abstentions = {conf: _Abstention(confs[conf]) for conf in _CONFIDENCES}
+    abstentions = {conf: Abstention(confs[conf]) for conf in _CONFIDENCES}
     for family in ("ndcg", "map", "recall", "precision", "mrr"):
         for k in ks:
             metric = measures[f"{family}_{k}"]
             for conf in _CONFIDENCES:
-                out[f"nauc_{family}_at_{k}_{conf}"] = _nauc(abstentions[conf], metric)
+                out[f"nauc_{family}_at_{k}_{conf}"] = nauc(abstentions[conf], metric)
     out.update({f"hit_rate_at_{k}": mean5(f"hit_rate_{k}") for k in ks})
     return out
 

@@ -10,7 +10,7 @@ import numpy as np
 
 
 # --------------------------------------------------------------------------- qrels lookup
-class _Qrels:
+class Qrels:
     """Qrels of the kept queries as sorted int64 keys ``row * n_docs + doc`` plus per-row stats."""
 
     def __init__(
@@ -79,12 +79,12 @@ def _cut(cum: np.ndarray, k: int) -> np.ndarray:
     return cum[:, min(k, cum.shape[1]) - 1]
 
 
-def _discounts(n: int) -> np.ndarray:
+def discounts(n: int) -> np.ndarray:
     # math.log2 is libm's log2, the function trec_eval calls
     return np.array([math.log2(i + 2) for i in range(n)], dtype=np.float64)
 
 
-def _per_query_block(
+def per_query_block(
     rel: np.ndarray,
     mrr_rel: np.ndarray,
     num_rel: np.ndarray,

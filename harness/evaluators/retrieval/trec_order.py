@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def _rows_needing_sort(s32: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def rows_needing_sort(s32: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Rows that are not already valid-first and strictly descending in float32.
 
     A strictly descending row is in trec_eval order whatever the ids (and in double order too:
@@ -28,7 +28,7 @@ def _float32_order_key(scores32: np.ndarray) -> np.ndarray:
     return np.where(negative, ~bits & 0xFFFFFFFF, bits | 0x80000000)
 
 
-def _local_id_ranks(idx: np.ndarray, valid: np.ndarray, corpus_ids: Sequence[str]) -> np.ndarray:
+def local_id_ranks(idx: np.ndarray, valid: np.ndarray, corpus_ids: Sequence[str]) -> np.ndarray:
     """String-order rank of each valid entry's corpus id among the ids present (-1 = padding)."""
     docs = np.unique(idx[valid])
     ids = np.array([corpus_ids[i] for i in docs.tolist()], dtype=str)
@@ -39,20 +39,20 @@ def _local_id_ranks(idx: np.ndarray, valid: np.ndarray, corpus_ids: Sequence[str
     return ranks
 
 
-def _trec_order(s32: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def trec_order(s32: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Per-row permutation: valid entries by (float32 score desc, id desc), padding last."""
     key = (_float32_order_key(s32) << np.uint64(32)) | (ranks + 1).astype(np.uint64)
     key = np.where(valid, key, np.uint64(0))
     return np.argsort(~key, axis=1, kind="stable")
 
 
-def _double_order(scores: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def double_order(scores: np.ndarray, ranks: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Per-row permutation by (float64 score desc, id desc), padding last (mteb's ``mrr`` sort)."""
     s = np.where(valid, scores.astype(np.float64), -np.inf)
     return np.lexsort((-ranks, -s), axis=1)
 
 
-def _reorder(rows: np.ndarray, order: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+def reorder(rows: np.ndarray, order: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
     """Copies of ``arrays`` with ``rows`` permuted by ``order``."""
     out = []
     for a in arrays:
