@@ -142,7 +142,8 @@ def test_the_three_steps_unchanged(offline_data, tmp_path, monkeypatch):
 
     assert [r.task_name for r in results] == RUN_TASKS
     folder = Path("results") / "mieb__offline-clip" / model.meta.revision
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*(f"{n}.json" for n in RUN_TASKS), "model_meta.json"])
+    expected = [*(f"{n}.json" for n in RUN_TASKS), *(f"{n}.predictions.npz" for n in RUN_TASKS), "model_meta.json"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected)  # results, per-item outcomes, model record
     for result in results:
         on_disk = json.loads((folder / f"{result.task_name}.json").read_text())
         assert on_disk["task_name"] == result.task_name
