@@ -43,6 +43,7 @@ def evaluate(
     overwrite: bool = False,
     progress: bool = True,
     fast_preprocess: bool = False,
+    cache_dtype: str = "float32",
     languages: Sequence[str] | None = None,
     subsets: Sequence[str] | None = None,
     verify_data: bool | None = None,
@@ -56,7 +57,8 @@ def evaluate(
 
     ``languages`` / ``subsets`` select HF subsets as mteb's ``languages=`` / ``hf_subsets=`` do
     (``harness.catalogue.subsets``); tasks left without a subset are not run. ``predictions=False``
-    saves no per-item predictions beside the results.
+    saves no per-item predictions beside the results. ``cache_dtype="float16"`` stores cached embeddings
+    at half the bytes (values rounded to float16; ``--cache-dtype``).
 
     ``raise_error=False`` logs a task that fails (its data, its model) and goes on with the next,
     as mteb's ``raise_error`` does; the failed task is absent from the returned list.
@@ -72,6 +74,7 @@ def evaluate(
         num_workers=num_workers,
         progress=progress,
         fast_preprocess=fast_preprocess,
+        cache_dtype=cache_dtype,
     )
     source = DataSource.from_env(datasets_dir, dataset_source, verify_data)
     if verify_data is False:

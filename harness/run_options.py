@@ -35,6 +35,7 @@ from mieb_models.base import PRECISIONS
 # optional: the flag alone means ``const``, ``--flag=VALUE`` a value.
 Kind = Literal["value", "flag", "off_switch", "append", "extend", "optional"]
 PROGRESS_MODES = ("auto", "lines", "off")
+CACHE_DTYPES = ("float32", "float16")  # harness.encode.cache.STORAGE_DTYPES (a room above this one)
 _FALSE_WORDS = {"0", "false", "no", "off"}
 
 
@@ -325,6 +326,18 @@ OPTIONS: tuple[RunOption, ...] = (
         example=("--fast-preprocess",),
         kind="flag",
         default=False,
+        travels=True,
+        changes_scores=True,
+    ),
+    RunOption(
+        "cache_dtype",
+        "--cache-dtype",
+        "how embeddings are stored in the cache: float32 (as computed; default) or float16 (half the disk, values "
+        "rounded to float16: measured score deltas in docs/measured.md)",
+        example=("--cache-dtype", "float16"),
+        default="float32",
+        env="MIEB_CACHE_DTYPE",
+        choices=CACHE_DTYPES,
         travels=True,
         changes_scores=True,
     ),

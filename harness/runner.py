@@ -24,7 +24,7 @@ from harness.data.fingerprints import verify_content
 from harness.data.hub import DataSource
 from harness.data.sources import resolve_source, task_for_source
 from harness.data.views import TaskViews
-from harness.encode.cache import EmbeddingCache, default_cache_dir
+from harness.encode.cache import DEFAULT_STORAGE_DTYPE, EmbeddingCache, default_cache_dir
 from harness.encode.checks import ModelError
 from harness.encode.engine import EncodeEngine
 from harness.files import package_version
@@ -92,11 +92,17 @@ def provenance_of(engine: EncodeEngine, source: DataSource) -> Provenance:
         precision=effective_precision(getattr(model, "precision", None), engine.device),
         fast_preprocess=bool(engine.fast_preprocess),
         model_revision=model.meta.revision or NO_REVISION,
+        cache_dtype=engine.cache.storage_dtype if engine.cache is not None else DEFAULT_STORAGE_DTYPE,
     )
 
 
 def expected_provenance(
-    meta: ModelMeta, dataset_source: str, precision: str | None, device: str | None, fast_preprocess: bool
+    meta: ModelMeta,
+    dataset_source: str,
+    precision: str | None,
+    device: str | None,
+    fast_preprocess: bool,
+    cache_dtype: str = DEFAULT_STORAGE_DTYPE,
 ) -> Provenance:
     """The settings a run will compute with, known before the model is loaded (registry models)."""
     return Provenance(
@@ -104,6 +110,7 @@ def expected_provenance(
         precision=effective_precision(precision or meta.reference_precision, device),
         fast_preprocess=bool(fast_preprocess),
         model_revision=meta.revision or NO_REVISION,
+        cache_dtype=cache_dtype,
     )
 
 
@@ -115,6 +122,7 @@ def build_engine(
     num_workers: int | None = None,
     progress: bool = True,
     fast_preprocess: bool = False,
+    cache_dtype: str = DEFAULT_STORAGE_DTYPE,
     batch_timeout: float | None = None,
     progress_file: Any = None,
     progress_position: int = 0,
@@ -124,9 +132,10 @@ def build_engine(
 
     ``cache_dir`` defaults to ``$MIEB_CACHE_DIR`` or ``~/.cache/mieb/embeddings`` of the process
     that calls it (on a Ray worker: that node's own disk). ``progress_file``: where encode bars go
-    (None: stderr). ``load_seconds``: how long loading ``model`` took, charged to the first task computed.
+    (None: stderr). ``cache_dtype``: the cache's storage dtype (``--cache-dtype``). ``load_seconds``:
+    how long loading ``model`` took, charged to the first task computed.
     """
-    cache = EmbeddingCache(cache_dir or default_cache_dir())
+    cache = EmbeddingCache(cache_dir or default_cache_dir(), storage_dtype=cache_dtype)
     engine = EncodeEngine(
         model,
         cache,

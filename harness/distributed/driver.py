@@ -119,7 +119,7 @@ def pending_cases(
         if metas[model] is not None and outcomes is not None:
             job = jobs[model]
             outcomes.provenance[model] = expected_provenance(
-                meta, job.dataset_source, job.precision, job.device or "cuda", job.fast_preprocess
+                meta, job.dataset_source, job.precision, job.device or "cuda", job.fast_preprocess, job.cache_dtype
             )
     todo = []
     for model, task in cases:

@@ -194,6 +194,7 @@ def run_group(dataset: str, task_names: tuple[str, ...], job: JobSettings, previ
             num_workers=workers,
             progress=False,
             fast_preprocess=job.fast_preprocess,
+            cache_dtype=job.cache_dtype,
             batch_timeout=job.batch_timeout,
         )
     )

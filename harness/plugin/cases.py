@@ -56,7 +56,12 @@ def test_task(mieb_task: TaskSpec, mieb_model_name: str, mieb_model_meta, mieb_s
         # finished work is reported without loading the model
         device = request.getfixturevalue("worker_device")
         provenance = expected_provenance(
-            meta, mieb_settings.dataset_source, mieb_settings.precision, device, mieb_settings.fast_preprocess
+            meta,
+            mieb_settings.dataset_source,
+            mieb_settings.precision,
+            device,
+            mieb_settings.fast_preprocess,
+            mieb_settings.cache_dtype,
         )
         outcome = finished_result(mieb_task, meta, mieb_settings.results_dir, subsets, provenance)
     if outcome is None:

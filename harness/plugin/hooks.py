@@ -327,6 +327,7 @@ def mieb_engine(mieb_model, mieb_model_name: str, mieb_settings: Settings, reque
         progress_file=terminal,
         progress_position=int(worker[2:]) if worker.startswith("gw") else 0,
         fast_preprocess=mieb_settings.fast_preprocess,
+        cache_dtype=mieb_settings.cache_dtype,
         batch_timeout=mieb_settings.batch_timeout,
         load_seconds=load_seconds,
     )

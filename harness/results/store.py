@@ -153,12 +153,14 @@ class Provenance:
     ``model_revision`` is the folder's revision: for ``module:factory`` models the hash of the
     factory's code and weights (``code-...``), so an edited factory never matches. The mieb version
     is recorded in the file, not compared: a new release of the harness alone does not redo work.
+    ``cache_dtype`` is the embedding cache's storage dtype (float16 rounds the embeddings).
     """
 
     dataset_source: str
     precision: str
     fast_preprocess: bool
     model_revision: str
+    cache_dtype: str = "float32"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,7 +170,12 @@ class Provenance:
         if not recorded:
             return ["no record of the settings it was computed with"]
         now = self.to_json()
+        recorded = {**_BEFORE_RECORDED, **recorded}
         return [f"{k}: {recorded.get(k)!r} -> {v!r}" for k, v in now.items() if recorded.get(k) != v]
+
+
+# Settings that cells written before they were recorded were computed with (no cache_dtype: float32).
+_BEFORE_RECORDED = {"cache_dtype": "float32"}
 
 
 class Transaction:

@@ -91,6 +91,7 @@ def test_a_file_is_honest_about_who_wrote_it(tmp_path: Path, source) -> None:
         "precision": "fp32",
         "fast_preprocess": False,
         "model_revision": "1",
+        "cache_dtype": "float32",
         "mieb_version": data["mieb"]["version"],
     }
 
