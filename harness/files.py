@@ -26,6 +26,7 @@ from pathlib import Path
 
 _TMP_SUFFIX = ".tmp"
 LOCK_TIMEOUT_ENV = "MIEB_LOCK_TIMEOUT"
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})  # how an environment variable turns a setting off
 
 
 class LockTimeout(OSError):
@@ -137,6 +138,12 @@ def package_version() -> str:
         return version("mieb")
     except PackageNotFoundError:
         return "unknown"
+
+
+def env_flag(name: str, default: bool = True) -> bool:
+    """A boolean setting from the environment: unset is ``default``; 0/false/no/off are off."""
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip().lower() not in FALSE_WORDS
 
 
 def lock_timeout(default: float) -> float:

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Literal
 
 from harness.catalogue.subsets import SubsetSelection
+from harness.data.fingerprints import VERIFY_ENV
 from harness.data.sources import DATASET_SOURCE_ENV, DATASET_SOURCES, DEFAULT_SOURCE
+from harness.files import env_flag
 from harness.gating.references import MODES
 from mieb_models.base import PRECISIONS
 
@@ -36,7 +38,6 @@ from mieb_models.base import PRECISIONS
 Kind = Literal["value", "flag", "off_switch", "append", "extend", "optional"]
 PROGRESS_MODES = ("auto", "lines", "off")
 CACHE_DTYPES = ("float32", "float16")  # harness.encode.cache.STORAGE_DTYPES (a room above this one)
-_FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def _checked(check: Callable[[Any], bool], parse: Callable[[str], Any], requirement: str, name: str):
@@ -119,7 +120,7 @@ class RunOption:
         if raw is None:
             return list(self.default or ()) if self.many else self.default
         if self.kind in ("flag", "off_switch"):  # a boolean setting: 0/false/no/off turn it off
-            return raw.strip().lower() not in _FALSE_WORDS
+            return env_flag(self.env)
         return raw
 
     def help_text(self) -> str:
@@ -269,7 +270,7 @@ OPTIONS: tuple[RunOption, ...] = (
         example=("--no-verify-data",),
         kind="off_switch",
         default=True,
-        env="MIEB_VERIFY_DATA",
+        env=VERIFY_ENV,
         travels=True,
     ),
     RunOption(

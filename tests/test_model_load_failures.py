@@ -80,3 +80,27 @@ def test_model_revision_reaches_the_models_and_is_refused_for_local_ones(pyteste
         ["*--model *: * is not a hub model: a revision (--model-revision) applies to hub models only*"]
     )
     assert local.ret == pytest.ExitCode.USAGE_ERROR
+
+
+BROKEN_FACTORY_PER_PROCESS = """
+import os
+from pathlib import Path
+
+
+def broken():
+    with (Path(__file__).parent / f"load-{os.getpid()}.txt").open("a") as tries:
+        tries.write("tried\\n")
+    raise RuntimeError("weights file is corrupt")
+"""
+
+
+def test_under_xdist_each_worker_tries_the_load_once(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """``-n 2``: the failure is remembered per worker, so at most one load (and one failure) per worker."""
+    pytester.makepyfile(fake_models=BROKEN_FACTORY_PER_PROCESS)
+    result = _run(pytester, tmp_path, "fake_models:broken", "-n", "2")  # the three CIFAR10 cases
+    outcomes = result.parseoutcomes()
+    attempts = {p.name: p.read_text().count("tried") for p in pytester.path.glob("load-*.txt")}
+    assert 1 <= len(attempts) <= 2 and set(attempts.values()) == {1}, attempts  # one try per worker process
+    assert outcomes.get("failed", 0) == len(attempts), outcomes  # each try fails one case, with its cause
+    assert outcomes.get("failed", 0) + outcomes.get("skipped", 0) == 3, outcomes  # the rest skip, none load again
+    assert result.stdout.str().count("RuntimeError: weights file is corrupt") >= 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 from harness.catalogue.queries import TaskSpec
 from harness.data.hub import DatasetUnavailable, DataSource, SplitUnavailable
 from harness.data.views import TaskViews, View
+from harness.files import env_flag
 from mieb_tasks.offline import ORG as OFFLINE_ORG
 
 FINGERPRINT_FILE = "fingerprints.json"
@@ -127,7 +127,7 @@ def why_not_recorded(task: TaskSpec) -> str:
 def verify_enabled(source: DataSource) -> bool:
     if source.verify_data is not None:
         return source.verify_data
-    return os.environ.get(VERIFY_ENV, "1").strip().lower() not in {"0", "false", "no", "off"}
+    return env_flag(VERIFY_ENV)
 
 
 def verify_content(
