@@ -115,6 +115,13 @@ def test_a_printed_node_id_pastes_back(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*::test_task[[]clip-CIFAR10[]]", "1 test collected*"])
 
 
+def test_a_bare_printed_node_id_pastes_back(pytester: pytest.Pytester) -> None:
+    """Plain pytest run outside the package's folder prints ``::test_task[...]``; pasted, it selects that case."""
+    result = pytester.runpytest("--model", "clip", "--co", "-q", "::test_task[clip-CIFAR10]")
+    assert result.ret == pytest.ExitCode.OK, result.stderr.str()  # was "directory argument cannot contain ::"
+    result.stdout.fnmatch_lines(["*::test_task[[]clip-CIFAR10[]]", "1 test collected*"])
+
+
 def test_mieb_run_keeps_the_cache_plugin_and_prints_package_relative_ids(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     parser = cli._parser()

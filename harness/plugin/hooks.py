@@ -188,7 +188,10 @@ def _add_cases_module(config: pytest.Config) -> None:
     target = str(CASES_MODULE)
     for index, arg in enumerate(config.args):  # a printed node id, pasted back where the package is installed
         path, sep, rest = arg.partition("::")
-        if path.replace(os.sep, "/").endswith(CASES_NODE_PREFIX) and not Path(path).exists():
+        pasted = path.replace(os.sep, "/").endswith(CASES_NODE_PREFIX) and not Path(path).exists()
+        # outside the package's folder pytest prints the id without its file: ``::test_task[...]``
+        bare = path == "" and sep and rest.startswith("test_task")
+        if pasted or bare:
             config.args[index] = f"{target}{sep}{rest}"
     if any(Path(arg.split("::")[0]).resolve() == CASES_MODULE for arg in config.args if arg):
         return
