@@ -18,7 +18,7 @@ from sklearn.metrics import (
     v_measure_score,
 )
 
-from harness.evaluators.items import Scored, row_ids
+from harness.evaluators.items import Scored, metrics_only, row_ids
 from mieb_records.outcomes import ItemOutcomes
 
 
@@ -31,16 +31,6 @@ def cluster_accuracy(labels: np.ndarray | Sequence[Hashable], clusters: np.ndarr
     matrix = confusion_matrix(y, np.asarray(clusters))
     rows, cols = linear_sum_assignment(matrix, maximize=True)
     return float(matrix[rows, cols].sum() / len(y))
-
-
-def clustering(
-    emb: np.ndarray,
-    labels: np.ndarray | Sequence[Hashable],
-    seed: int = 42,
-    batch_size: int = 500,
-) -> dict[str, float]:
-    """The metrics of :func:`clustering_scored`."""
-    return clustering_scored(emb, labels, seed, batch_size).metrics
 
 
 def clustering_scored(
@@ -75,3 +65,6 @@ def clustering_scored(
     ids = row_ids(len(gold))
     outcomes = {kind: ItemOutcomes(kind, kind, ids, np.asarray(pred), reference=gold) for kind in ("nmi", "v_measure")}
     return Scored(metrics, outcomes)
+
+
+clustering = metrics_only(clustering_scored, "clustering")

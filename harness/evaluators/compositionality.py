@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.evaluators.items import Scored, mean_outcomes
+from harness.evaluators.items import Scored, mean_outcomes, metrics_only
 
 __all__ = ["compositionality", "compositionality_scored", "pair_scores"]
 
@@ -85,11 +85,6 @@ def _float32_mean(flags: np.ndarray) -> float:
     return float(np.float32(int(flags.sum())) / np.float32(flags.size))
 
 
-def compositionality(image_emb: np.ndarray, text_emb: np.ndarray) -> dict:
-    """The metrics of :func:`compositionality_scored`."""
-    return compositionality_scored(image_emb, text_emb).metrics
-
-
 def compositionality_scored(image_emb: np.ndarray, text_emb: np.ndarray) -> Scored:
     """Winoground metrics for ``N`` samples of ``I`` images and ``T`` texts.
 
@@ -111,3 +106,6 @@ def compositionality_scored(image_emb: np.ndarray, text_emb: np.ndarray) -> Scor
     group_ok = text_ok & image_ok
     flags = {"image_acc": image_ok, "text_acc": text_ok, "accuracy": group_ok}
     return Scored({name: _float32_mean(ok) for name, ok in flags.items()}, mean_outcomes(flags, len(group_ok)))
+
+
+compositionality = metrics_only(compositionality_scored, "compositionality")

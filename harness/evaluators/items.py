@@ -6,9 +6,10 @@ puts them in with :meth:`Scored.with_ids`, so two runs on the same data align it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec
 
 import numpy as np
 
@@ -43,6 +44,21 @@ class Scored:
         """The same answer with the dataset's ids in place of row numbers."""
         item_ids = np.asarray([str(i) for i in ids], dtype=str)
         return replace(self, outcomes={name: replace(o, item_ids=item_ids) for name, o in self.outcomes.items()})
+
+
+P = ParamSpec("P")
+
+
+def metrics_only(scored: Callable[P, Scored], name: str) -> Callable[P, dict[str, Any]]:
+    """The metrics-only form of an evaluator (``zero_shot`` from ``zero_shot_scored``): same arguments."""
+
+    @functools.wraps(scored)
+    def metrics(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        return scored(*args, **kwargs).metrics
+
+    metrics.__name__ = metrics.__qualname__ = name
+    metrics.__doc__ = f"The metrics of :func:`{scored.__name__}`."
+    return metrics
 
 
 def mean_outcomes(names: Mapping[str, np.ndarray], n: int) -> dict[str, ItemOutcomes]:

@@ -32,7 +32,7 @@ from sklearn.metrics import (
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from harness.evaluators.items import Scored, mean_outcomes
+from harness.evaluators.items import Scored, mean_outcomes, metrics_only
 
 
 def undersample_indices(
@@ -95,16 +95,6 @@ def _average(per_experiment: list[dict[str, Any]]) -> dict[str, Any]:
     return avg
 
 
-def linear_probe(
-    experiments: Sequence[tuple[np.ndarray, np.ndarray | Sequence[Hashable]]],
-    test_emb: np.ndarray,
-    test_labels: np.ndarray | Sequence[Hashable],
-    seed: int = 42,
-) -> dict[str, Any]:
-    """The metrics of :func:`linear_probe_scored`."""
-    return linear_probe_scored(experiments, test_emb, test_labels, seed).metrics
-
-
 def linear_probe_scored(
     experiments: Sequence[tuple[np.ndarray, np.ndarray | Sequence[Hashable]]],
     test_emb: np.ndarray,
@@ -130,6 +120,9 @@ def linear_probe_scored(
     predictions = np.stack(predicted)
     outcomes = mean_outcomes({"accuracy": (predictions == y_test).astype(np.float64)}, len(y_test))
     return Scored(_average(per_experiment), outcomes, {"predicted": predictions})
+
+
+linear_probe = metrics_only(linear_probe_scored, "linear_probe")
 
 
 def multilabel_undersample_indices(
@@ -195,16 +188,6 @@ def lrap_per_sample_hard(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return np.where((relevant == 0) | (relevant == n_labels), 1.0, value)
 
 
-def multilabel_probe(
-    experiments: Sequence[tuple[np.ndarray, Sequence[Sequence[Hashable]]]],
-    test_emb: np.ndarray,
-    test_label_lists: Sequence[Sequence[Hashable]],
-    n_neighbors: int = 5,
-) -> dict[str, Any]:
-    """The metrics of :func:`multilabel_probe_scored`."""
-    return multilabel_probe_scored(experiments, test_emb, test_label_lists, n_neighbors).metrics
-
-
 def multilabel_probe_scored(
     experiments: Sequence[tuple[np.ndarray, Sequence[Sequence[Hashable]]]],
     test_emb: np.ndarray,
@@ -247,3 +230,6 @@ def multilabel_probe_scored(
     outcomes = mean_outcomes({name: np.stack(rows) for name, rows in items.items()}, len(y_test))
     details = {"predicted": np.stack(predicted), "labels": np.asarray(binarizer.classes_)}
     return Scored(_average(per_experiment), outcomes, details)
+
+
+multilabel_probe = metrics_only(multilabel_probe_scored, "multilabel_probe")

@@ -50,7 +50,7 @@ from sklearn.metrics.pairwise import (
     paired_manhattan_distances,
 )
 
-from harness.evaluators.items import Scored, row_ids
+from harness.evaluators.items import Scored, metrics_only, row_ids
 from mieb_records.models import SIMILARITIES
 from mieb_records.outcomes import ItemOutcomes
 
@@ -132,28 +132,6 @@ def _corr(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     return float(pearsonr(gold, pred)[0]), float(spearmanr(gold, pred)[0])
 
 
-def visual_sts(
-    emb1: np.ndarray,
-    emb2: np.ndarray,
-    gold_scores: np.ndarray,
-    *,
-    min_score: float = 0.0,
-    max_score: float = 5.0,
-    pairwise_similarity: np.ndarray | None = None,
-    similarity: str = "cosine",
-) -> dict:
-    """The metrics of :func:`visual_sts_scored`."""
-    return visual_sts_scored(
-        emb1,
-        emb2,
-        gold_scores,
-        min_score=min_score,
-        max_score=max_score,
-        pairwise_similarity=pairwise_similarity,
-        similarity=similarity,
-    ).metrics
-
-
 def visual_sts_scored(
     emb1: np.ndarray,
     emb2: np.ndarray,
@@ -209,3 +187,6 @@ def visual_sts_scored(
     order = ("pearson", "spearman", "cosine_pearson", "cosine_spearman")
     order += ("manhattan_pearson", "manhattan_spearman", "euclidean_pearson", "euclidean_spearman")
     return Scored({name: metrics[name] for name in order}, outcomes)
+
+
+visual_sts = metrics_only(visual_sts_scored, "visual_sts")

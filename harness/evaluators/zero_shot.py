@@ -15,7 +15,7 @@ import numpy as np
 from sklearn import metrics
 from sklearn.exceptions import UndefinedMetricWarning
 
-from harness.evaluators.items import Scored, mean_outcomes
+from harness.evaluators.items import Scored, mean_outcomes, metrics_only
 from mieb_records.models import SIMILARITIES
 
 
@@ -77,21 +77,6 @@ def _to_indices(labels: Sequence, candidate_labels: Sequence[str] | None) -> np.
     return np.asarray([index[label] for label in labels])
 
 
-def zero_shot(
-    image_emb: np.ndarray,
-    label_emb: np.ndarray,
-    labels: np.ndarray | Sequence,
-    *,
-    scoring: Literal["softmax", "model"] = "softmax",
-    similarity: str = "cosine",
-    candidate_labels: Sequence[str] | None = None,
-) -> dict[str, float | None]:
-    """The metrics of :func:`zero_shot_scored`."""
-    return zero_shot_scored(
-        image_emb, label_emb, labels, scoring=scoring, similarity=similarity, candidate_labels=candidate_labels
-    ).metrics
-
-
 def zero_shot_scored(
     image_emb: np.ndarray,
     label_emb: np.ndarray,
@@ -135,3 +120,6 @@ def zero_shot_scored(
         out["ap_weighted"] = float(metrics.average_precision_score(y, positive, average="weighted"))
     correct = (pred == y).astype(np.float64)
     return Scored(out, mean_outcomes({"accuracy": correct}, len(y)), {"predicted": pred, "gold": y})
+
+
+zero_shot = metrics_only(zero_shot_scored, "zero_shot")

@@ -71,7 +71,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from harness.evaluators.items import Scored
+from harness.evaluators.items import Scored, metrics_only
 from harness.evaluators.retrieval.abstention import Abstention, confidences, nauc
 from harness.evaluators.retrieval.search import search
 from harness.evaluators.retrieval.trec_measures import Qrels, discounts, per_query_block
@@ -258,36 +258,6 @@ def candidates_from_top_ranked(
     return [np.fromiter((corpus_index[d] for d in top_ranked.get(qid, ())), dtype=np.int64) for qid in query_ids]
 
 
-def retrieval(
-    query_emb: np.ndarray,
-    corpus_emb: np.ndarray,
-    query_ids: Sequence[str],
-    corpus_ids: Sequence[str],
-    qrels: Mapping[str, Mapping[str, int]],
-    *,
-    k_values: Sequence[int] = DEFAULT_K_VALUES,
-    skip_first_result: bool = False,
-    similarity: str = "cosine",
-    device: str | None = None,
-    candidates: Sequence[np.ndarray] | None = None,
-    chunk_size: int = 50_000,
-) -> dict[str, float]:
-    """The metrics of :func:`retrieval_scored`."""
-    return retrieval_scored(
-        query_emb,
-        corpus_emb,
-        query_ids,
-        corpus_ids,
-        qrels,
-        k_values=k_values,
-        skip_first_result=skip_first_result,
-        similarity=similarity,
-        device=device,
-        candidates=candidates,
-        chunk_size=chunk_size,
-    ).metrics
-
-
 def retrieval_scored(
     query_emb: np.ndarray,
     corpus_emb: np.ndarray,
@@ -344,6 +314,9 @@ def retrieval_scored(
     if 1 in ks:
         outcomes["accuracy"] = ItemOutcomes("accuracy", "mean", ids, measures["recall_1"])
     return Scored(metrics, outcomes, _top_documents(scores, indices, corpus_ids, details_depth))
+
+
+retrieval = metrics_only(retrieval_scored, "retrieval")
 
 
 def _top_documents(
